@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to libshm: shared between its .c files, never installed. */
+#ifndef TSHM_LIBSHM_INTERNAL_H
+#define TSHM_LIBSHM_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tickshm/catalog.h"
+#include "tickshm/layout.h"
+#include "tickshm/segment.h"
+
+#define TSHM_SHM_DIR "/dev/shm"
+
+/* A schema column/table as this build defines it (schema.c). */
+struct tshm__col_schema {
+	const char *name;
+	uint8_t type, kind;
+	uint16_t width;
+};
+
+struct tshm__table_schema {
+	const char *name;
+	uint32_t flags; /* TSHM_TABLE_F_PER_ASSET */
+	uint32_t ncols;
+	uint32_t ts_col; /* UINT32_MAX: none */
+	const struct tshm__col_schema *cols;
+};
+
+extern const struct tshm__table_schema tshm__schema[TSHM_TABLE_COUNT];
+
+/* An attached, validated segment. */
+struct tshm_view {
+	_Atomic uint32_t refs; /* pairs: acq_rel decrement in unref vs. the final munmap */
+	uint32_t owns_mapping; /* 1: unmap on last unref */
+	uint64_t serial;       /* catalog serial it was opened by, 0 if none */
+	const uint8_t *base;
+	uint64_t size;
+	const struct tshm_seg_header *hdr;
+	const struct tshm_table_desc *dir; /* TSHM_TABLE_SLOTS entries */
+	/* Sid column of the assets table, cached for lookups. */
+	const int64_t *sids;
+	char segname[TSHM_SEGNAME_MAX];
+};
+
+/* Validate @size bytes at @base as a committed segment (validate.c). */
+int tshm__validate(const uint8_t *base, uint64_t size);
+
+/* Directory helpers valid after tshm__validate() (validate.c). */
+static inline const struct tshm_table_desc *tshm__table(const struct tshm_view *v, unsigned t)
+{
+	return &v->dir[t];
+}
+
+/* Content hash over the tables of a laid-out segment (hash.c). */
+void tshm__content_hash(const uint8_t *base, const struct tshm_seg_header *hdr,
+			const struct tshm_table_desc *dir, uint64_t *lo, uint64_t *hi);
+
+/* XXH3-64 of the header + directory with meta_checksum taken as 0 (hash.c). */
+uint64_t tshm__meta_checksum(const uint8_t *base, uint64_t data_offset);
+
+/*
+ * Publish a committed segment's descriptor into @cat (catalog.c). On success
+ * *@old receives the segment name previously published ("" if none).
+ * -ESTALE if a newer generation is already published.
+ */
+int tshm__catalog_publish(struct tshm_catalog *cat, const struct tshm_descriptor *d,
+			  char old[TSHM_SEGNAME_MAX]);
+
+/* Test hook (crash.c): raise SIGKILL if $TICKSHM_TEST_CRASH_AT names @step. */
+void tshm__crash_point(const char *step);
+
+/* Monotonic and wall clocks in ns. */
+int64_t tshm__wall_ns(void);
+int64_t tshm__mono_ns(void);
+
+/* Non-blocking check whether someone holds the flock of @fd (segment.c). */
+bool tshm__fd_locked(int fd);
+
+#endif
