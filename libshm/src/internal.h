@@ -68,6 +68,15 @@ uint64_t tshm__meta_checksum(const uint8_t *base, uint64_t data_offset);
 int tshm__catalog_publish(struct tshm_catalog *cat, const struct tshm_descriptor *d,
 			  char old[TSHM_SEGNAME_MAX]);
 
+/*
+ * Check sort order and indices of every table (check.c). @build: write the
+ * per-day index and the min/max ts fields (writer); otherwise compare the
+ * stored index (verify). Returns 0, -TSHM_EORDER or -TSHM_ECORRUPT with the
+ * table in *@bad_table.
+ */
+int tshm__check_tables(const uint8_t *base, const struct tshm_seg_header *hdr,
+		       const struct tshm_table_desc *dir, int build, int *bad_table);
+
 /* Test hook (crash.c): raise SIGKILL if $TICKSHM_TEST_CRASH_AT names @step. */
 void tshm__crash_point(const char *step);
 

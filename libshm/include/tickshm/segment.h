@@ -100,7 +100,9 @@ TSHM_EXPORT int tshm_segment_seal(struct tshm_segment *seg, mode_t mode);
  * tshm_segment_open - attach an existing segment, read-only unless @flags
  * has TSHM_SEG_RDWR. No MAP_POPULATE: attach cost does not grow with size.
  * Returns 0; -ENOENT; -EACCES (e.g. still mode 0200: being written);
- * -TSHM_ENAME; -EINVAL for unknown @flags or an empty segment; -errno.
+ * -TSHM_EINCOMPLETE for a segment not yet sealed (mode 0200, or empty),
+ * checked explicitly because root ignores permission bits;
+ * -TSHM_ENAME; -EINVAL for unknown @flags; -errno.
  * Thread-safe (distinct @seg objects).
  */
 TSHM_EXPORT int tshm_segment_open(struct tshm_segment *seg, const char *name, unsigned flags);

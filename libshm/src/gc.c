@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Namespace inspection and garbage collection. A segment's writer holds an
+ * flock on it until it is published or abandoned; the kernel drops that
+ * lock when the writer dies, so "unlocked and not complete/current" means
+ * nobody will ever finish it, whatever happened to the writer's pid.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "tickshm/gc.h"
+
+#define MAPS_PATH " " TSHM_SHM_DIR "/tickshm."
+
+/* ---- /proc/<pid>/maps ---------------------------------------------------- */
+
+/* Parse one maps line; returns 1 with @m filled if it maps one of ours. */
+static int parse_maps_line(const char *line, const char *prefix, struct tshm_mapping *m)
+{
+	const char *p = strstr(line, MAPS_PATH);
+	size_t n;
+
+	if (!p)
+		return 0;
+	p += strlen(" " TSHM_SHM_DIR);
+	if (strncmp(p + 1, prefix, strlen(prefix)) != 0)
+		return 0;
+	n = strcspn(p, " \n");
+	if (n >= TSHM_SEGNAME_MAX)
+		return 0;
+	memcpy(m->name, p, n);
+	m->name[n] = '\0';
+	m->deleted = strstr(p + n, "(deleted)") != NULL;
+	return 1;
+}
+
+static int already_seen(const struct tshm_mapping *seen, size_t n, const struct tshm_mapping *m)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(seen[i].name, m->name))
+			return 1;
+	return 0;
+}
+
+static int scan_pid(pid_t pid, const char *prefix, tshm_mapping_cb cb, void *arg)
+{
+	struct tshm_mapping seen[64], m;
+	char path[64], line[4096];
+	size_t nseen = 0;
+	int rc = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0; /* gone, or not ours to read */
+	while (rc == 0 && fgets(line, sizeof(line), f)) {
+		if (!parse_maps_line(line, prefix, &m) || already_seen(seen, nseen, &m))
+			continue;
+		m.pid = pid;
+		if (nseen < sizeof(seen) / sizeof(seen[0]))
+			seen[nseen++] = m;
+		rc = cb(&m, arg);
+	}
+	fclose(f);
+	return rc;
+}
+
+static int resolve_ns(const char *ns, char out[TSHM_NAMESPACE_MAX])
+{
+	if (!ns)
+		return tshm_namespace(out, TSHM_NAMESPACE_MAX);
+	if (tshm_name_check(ns, TSHM_NAMESPACE_MAX) < 0)
+		return -TSHM_ENAME;
+	strcpy(out, ns);
+	return 0;
+}
+
+int tshm_mappings_scan(const char *ns, tshm_mapping_cb cb, void *arg)
+{
+	char nsbuf[TSHM_NAMESPACE_MAX], prefix[TSHM_NAMESPACE_MAX + 16];
+	struct dirent *e;
+	DIR *d;
+	int rc = resolve_ns(ns, nsbuf);
+
+	if (rc < 0)
+		return rc;
+	snprintf(prefix, sizeof(prefix), "tickshm.%s.", nsbuf);
+	d = opendir("/proc");
+	if (!d)
+		return -errno;
+	while (rc == 0 && (e = readdir(d))) {
+		if (isdigit((unsigned char)e->d_name[0]))
+			rc = scan_pid((pid_t)atoi(e->d_name), prefix, cb, arg);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* ---- segment states ------------------------------------------------------ */
+
+struct scan {
+	char ns[TSHM_NAMESPACE_MAX];
+	struct tshm_seg_entry *v;
+	size_t n, cap;
+	pid_t self;
+};
+
+static int count_mapper(const struct tshm_mapping *m, void *arg)
+{
+	struct scan *s = arg;
+
+	if (m->pid == s->self || m->deleted)
+		return 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i].name, m->name))
+			s->v[i].nmappers++;
+	return 0;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct tshm_seg_entry *x = a, *y = b;
+	int c = strcmp(x->bundle, y->bundle);
+
+	if (c)
+		return c;
+	return x->generation < y->generation ? -1 : x->generation > y->generation;
+}
+
+static int add_entry(struct scan *s, const char *dname)
+{
+	struct tshm_seg_entry *e;
+	char name[TSHM_SEGNAME_MAX];
+
+	if (strlen(dname) + 2 > sizeof(name))
+		return 0;
+	snprintf(name, sizeof(name), "/%s", dname);
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 32;
+		void *p = realloc(s->v, cap * sizeof(*s->v));
+		if (!p)
+			return -ENOMEM;
+		s->v = p;
+		s->cap = cap;
+	}
+	e = &s->v[s->n];
+	memset(e, 0, sizeof(*e));
+	if (tshm_name_parse(name, NULL, e->bundle, &e->generation) < 0 || !e->bundle[0])
+		return 0; /* the catalog, or not a name of ours */
+	strcpy(e->name, name);
+	s->n++;
+	return 0;
+}
+
+static int list_segments(struct scan *s)
+{
+	char prefix[TSHM_NAMESPACE_MAX + 16];
+	struct dirent *e;
+	DIR *d = opendir(TSHM_SHM_DIR);
+	int rc = 0;
+
+	if (!d)
+		return -errno;
+	snprintf(prefix, sizeof(prefix), "tickshm.%s.", s->ns);
+	while (rc == 0 && (e = readdir(d)))
+		if (!strncmp(e->d_name, prefix, strlen(prefix)))
+			rc = add_entry(s, e->d_name);
+	closedir(d);
+	qsort(s->v, s->n, sizeof(*s->v), cmp_entry);
+	return rc;
+}
+
+static int header_complete(int fd, uint64_t size)
+{
+	struct tshm_seg_header h;
+
+	if (size < sizeof(h) || pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
+		return 0;
+	return h.magic == TSHM_SEG_MAGIC && (h.flags & TSHM_SEG_F_COMPLETE);
+}
+
+/* Lock first, catalog second: a writer publishes before it unlocks. */
+static void classify(struct tshm_seg_entry *e, const struct tshm_catalog *cat)
+{
+	struct tshm_descriptor d;
+	struct stat st;
+	int fd = shm_open(e->name, O_RDONLY | O_CLOEXEC, 0);
+
+	if (fd < 0)
+		fd = shm_open(e->name, O_WRONLY | O_CLOEXEC, 0); /* mode 0200 */
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		e->state = TSHM_SEGSTATE_ABANDONED;
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	e->size = (uint64_t)st.st_size;
+	if (tshm__fd_locked(fd))
+		e->state = TSHM_SEGSTATE_WRITING;
+	else if (cat && tshm_catalog_lookup(cat, e->bundle, &d) == 0 &&
+		 d.generation == e->generation)
+		e->state = TSHM_SEGSTATE_CURRENT;
+	else if ((st.st_mode & 0444) && header_complete(fd, e->size))
+		e->state = TSHM_SEGSTATE_OLD;
+	else
+		e->state = TSHM_SEGSTATE_ABANDONED;
+	close(fd);
+}
+
+static int scan_all(const char *ns, struct scan *s)
+{
+	struct tshm_catalog *cat = NULL;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->self = getpid();
+	rc = resolve_ns(ns, s->ns);
+	if (rc == 0)
+		rc = list_segments(s);
+	if (rc < 0)
+		return rc;
+	tshm_catalog_open(&cat, s->ns, 0); /* no catalog: nothing is current */
+	for (size_t i = 0; i < s->n; i++)
+		classify(&s->v[i], cat);
+	tshm_catalog_close(cat);
+	return tshm_mappings_scan(s->ns, count_mapper, s);
+}
+
+int tshm_segments_scan(const char *ns, tshm_seg_cb cb, void *arg)
+{
+	struct scan s;
+	int rc = scan_all(ns, &s);
+
+	for (size_t i = 0; rc == 0 && i < s.n; i++)
+		rc = cb(&s.v[i], arg);
+	free(s.v);
+	return rc;
+}
+
+/* Unlink @e unless a writer took it meanwhile; the lock we hold while
+ * unlinking keeps a writer from starting on the name until it is gone. */
+static int remove_entry(const struct tshm_seg_entry *e)
+{
+	int fd = shm_open(e->name, O_RDONLY | O_CLOEXEC, 0);
+	int rc;
+
+	if (fd < 0)
+		fd = shm_open(e->name, O_WRONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		return 0;
+	}
+	rc = shm_unlink(e->name) < 0 && errno != ENOENT ? -errno : 1;
+	close(fd);
+	return rc;
+}
+
+int tshm_gc(const char *ns, unsigned flags, tshm_seg_cb cb, void *arg)
+{
+	struct scan s;
+	int rc, removed = 0;
+
+	if (flags & ~TSHM_GC_DRY_RUN)
+		return -EINVAL;
+	rc = scan_all(ns, &s);
+	for (size_t i = 0; rc == 0 && i < s.n; i++) {
+		const struct tshm_seg_entry *e = &s.v[i];
+		int r = 1;
+
+		if (e->state != TSHM_SEGSTATE_ABANDONED &&
+		    !(e->state == TSHM_SEGSTATE_OLD && e->nmappers == 0))
+			continue;
+		if (!(flags & TSHM_GC_DRY_RUN))
+			r = remove_entry(e);
+		if (r < 0) {
+			rc = r;
+		} else if (r > 0) {
+			removed++;
+			if (cb)
+				rc = cb(e, arg);
+		}
+	}
+	free(s.v);
+	return rc < 0 ? rc : removed;
+}

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The segment writer: plan the layout, create the segment (unreadable,
+ * fully allocated), let the caller fill columns in place, then commit
+ * (check, index, hash, header last, seal) and publish.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define MAX_DAYS (1u << 20) /* ~2,870 years of days: bounds index sizes */
+
+enum writer_state { W_FILLING, W_COMMITTED, W_PUBLISHED, W_FAILED };
+
+struct tshm_writer {
+	struct tshm_catalog *cat;
+	struct tshm_segment seg;
+	struct tshm_seg_header *hdr;
+	struct tshm_table_desc *dir;
+	uint64_t gen;
+	mode_t mode;
+	enum writer_state state;
+	char bundle[TSHM_BUNDLE_MAX];
+};
+
+int32_t tshm_day_of(int64_t ts)
+{
+	int64_t d = ts / TSHM_DAY_NS;
+
+	return (int32_t)(ts % TSHM_DAY_NS < 0 ? d - 1 : d);
+}
+
+static int add_array(uint64_t *off, uint64_t count, uint64_t width, uint64_t *at)
+{
+	uint64_t bytes;
+
+	if (__builtin_mul_overflow(count, width, &bytes) ||
+	    __builtin_add_overflow(*off, bytes, off) || *off > UINT64_MAX - TSHM_ALIGN)
+		return -EOVERFLOW;
+	*at = *off - bytes;
+	*off = (*off + TSHM_ALIGN - 1) & ~(uint64_t)(TSHM_ALIGN - 1);
+	return 0;
+}
+
+static int plan_table(unsigned t, const struct tshm_layout_spec *spec, struct tshm_table_desc *td,
+		      uint64_t *off)
+{
+	const struct tshm__table_schema *s = &tshm__schema[t];
+	uint64_t nrows = t == TSHM_TABLE_ASSETS ? spec->nassets : spec->tables[t].nrows;
+	int per_asset = (s->flags & TSHM_TABLE_F_PER_ASSET) != 0;
+	uint32_t ndays = spec->tables[t].ndays;
+	int rc = 0;
+
+	if (per_asset && ((nrows && (!spec->nassets || !ndays)) || ndays > MAX_DAYS))
+		return -EINVAL;
+	memset(td, 0, sizeof(*td));
+	strncpy(td->name, s->name, sizeof(td->name));
+	td->id = t;
+	td->flags = TSHM_TABLE_F_PRESENT | s->flags;
+	td->ncols = s->ncols;
+	td->ts_col = s->ts_col;
+	td->nrows = nrows;
+	for (unsigned c = 0; c < s->ncols && rc == 0; c++) {
+		struct tshm_col_desc *cd = &td->cols[c];
+		strncpy(cd->name, s->cols[c].name, sizeof(cd->name));
+		cd->type = s->cols[c].type;
+		cd->kind = s->cols[c].kind;
+		cd->width = s->cols[c].width;
+		rc = add_array(off, nrows, cd->width, &cd->offset);
+	}
+	if (per_asset && rc == 0) {
+		td->day0 = spec->tables[t].day0;
+		td->ndays = ndays;
+		rc = add_array(off, (uint64_t)spec->nassets + 1, 8, &td->rows_offset);
+		if (rc == 0)
+			rc = add_array(off, (uint64_t)spec->nassets * (ndays + 1u), 8,
+				       &td->days_offset);
+	}
+	return rc;
+}
+
+/* Lay out every table after the header and directory. */
+static int plan(const struct tshm_layout_spec *spec, struct tshm_table_desc *dir, uint64_t *size)
+{
+	uint64_t off = sizeof(struct tshm_seg_header) + TSHM_TABLE_SLOTS * sizeof(*dir);
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (!spec || spec->reserved)
+		return -EINVAL;
+	memset(dir, 0, TSHM_TABLE_SLOTS * sizeof(*dir));
+	for (unsigned t = 0; t < TSHM_TABLE_COUNT; t++) {
+		int rc = plan_table(t, spec, &dir[t], &off);
+		if (rc < 0)
+			return rc;
+	}
+	if (off > UINT64_MAX - (uint64_t)page)
+		return -EOVERFLOW;
+	*size = (off + (uint64_t)page - 1) & ~((uint64_t)page - 1);
+	return 0;
+}
+
+int tshm_layout_size(const struct tshm_layout_spec *spec, uint64_t *size)
+{
+	struct tshm_table_desc dir[TSHM_TABLE_SLOTS];
+
+	return plan(spec, dir, size);
+}
+
+/* Reserve a generation and create its segment; retry past stale names. */
+static int create_segment(struct tshm_writer *w, uint64_t size)
+{
+	char name[TSHM_SEGNAME_MAX];
+	int rc = -EEXIST;
+
+	for (int attempt = 0; attempt < 8 && rc == -EEXIST; attempt++) {
+		rc = tshm_catalog_reserve(w->cat, w->bundle, &w->gen);
+		if (rc == 0)
+			rc = tshm_name_segment(name, sizeof(name), tshm_catalog_namespace(w->cat),
+					       w->bundle, w->gen);
+		if (rc == 0)
+			rc = tshm_segment_create(&w->seg, name, size);
+	}
+	return rc;
+}
+
+int tshm_writer_create(struct tshm_writer **out, struct tshm_catalog *cat, const char *bundle,
+		       const struct tshm_layout_spec *spec, const struct tshm_writer_opts *opts)
+{
+	struct tshm_table_desc dir[TSHM_TABLE_SLOTS];
+	struct tshm_writer *w;
+	uint64_t size;
+	int rc;
+
+	*out = NULL;
+	if (opts && opts->flags)
+		return -EINVAL;
+	rc = tshm_name_check(bundle, TSHM_BUNDLE_MAX);
+	if (rc == 0)
+		rc = plan(spec, dir, &size);
+	if (rc < 0)
+		return rc == -EOVERFLOW ? -ENOSPC : rc;
+	if (opts && opts->max_segment && size > opts->max_segment)
+		return -ENOSPC;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->cat = cat;
+	w->mode = opts && opts->mode ? opts->mode : 0640;
+	strcpy(w->bundle, bundle);
+	rc = create_segment(w, size);
+	if (rc < 0) {
+		free(w);
+		return rc;
+	}
+	w->hdr = w->seg.base;
+	w->dir = (struct tshm_table_desc *)((uint8_t *)w->seg.base + sizeof(*w->hdr));
+	memcpy(w->dir, dir, sizeof(dir));
+	*out = w;
+	return 0;
+}
+
+uint64_t tshm_writer_generation(const struct tshm_writer *w)
+{
+	return w->gen;
+}
+
+const char *tshm_writer_segment_name(const struct tshm_writer *w)
+{
+	return w->seg.name;
+}
+
+void *tshm_writer_column(struct tshm_writer *w, enum tshm_table table, unsigned col)
+{
+	if (w->state != W_FILLING || (unsigned)table >= TSHM_TABLE_COUNT ||
+	    col >= w->dir[table].ncols)
+		return NULL;
+	return (uint8_t *)w->seg.base + w->dir[table].cols[col].offset;
+}
+
+uint64_t *tshm_writer_row_index(struct tshm_writer *w, enum tshm_table table)
+{
+	if (w->state != W_FILLING || (unsigned)table >= TSHM_TABLE_COUNT ||
+	    !(w->dir[table].flags & TSHM_TABLE_F_PER_ASSET))
+		return NULL;
+	return (uint64_t *)((uint8_t *)w->seg.base + w->dir[table].rows_offset);
+}
+
+/* Header fields, then the checksum, then COMPLETE, then the magic. */
+static void write_header(struct tshm_writer *w)
+{
+	struct tshm_seg_header *h = w->hdr;
+	uint64_t data_offset = sizeof(*h) + TSHM_TABLE_SLOTS * sizeof(*w->dir);
+
+	h->format_version = TSHM_FORMAT_VERSION;
+	h->header_size = sizeof(*h);
+	h->total_size = w->seg.size;
+	h->generation = w->gen;
+	h->schema_version = TSHM_SCHEMA_VERSION;
+	h->table_slots = TSHM_TABLE_SLOTS;
+	h->dir_offset = sizeof(*h);
+	h->data_offset = data_offset;
+	h->nassets = (uint32_t)w->dir[TSHM_TABLE_ASSETS].nrows;
+	h->creator_pid = (uint32_t)getpid();
+	h->created_ns = tshm__wall_ns();
+	strncpy(h->bundle, w->bundle, sizeof(h->bundle));
+	/* The checksum covers the final flags and magic, stored after it. */
+	h->flags = TSHM_SEG_F_COMPLETE;
+	h->magic = TSHM_SEG_MAGIC;
+	h->meta_checksum = tshm__meta_checksum(w->seg.base, data_offset);
+	h->magic = 0;
+	h->flags = 0;
+	__atomic_store_n(&h->flags, TSHM_SEG_F_COMPLETE, __ATOMIC_RELEASE);
+	__atomic_store_n(&h->magic, TSHM_SEG_MAGIC, __ATOMIC_RELEASE);
+}
+
+int tshm_writer_commit(struct tshm_writer *w, int *bad_table)
+{
+	int rc;
+
+	if (w->state != W_FILLING)
+		return -EINVAL;
+	w->hdr->nassets = (uint32_t)w->dir[TSHM_TABLE_ASSETS].nrows;
+	rc = tshm__check_tables(w->seg.base, w->hdr, w->dir, 1, bad_table);
+	if (rc < 0) {
+		w->state = W_FAILED;
+		return rc;
+	}
+	tshm__content_hash(w->seg.base, w->hdr, w->dir, &w->hdr->hash_lo, &w->hdr->hash_hi);
+	tshm__crash_point("before_header");
+	write_header(w);
+	tshm__crash_point("before_chmod");
+	rc = tshm_segment_seal(&w->seg, w->mode);
+	w->state = rc == 0 ? W_COMMITTED : W_FAILED;
+	return rc;
+}
+
+void tshm_writer_hash(const struct tshm_writer *w, uint64_t *lo, uint64_t *hi)
+{
+	*lo = w->hdr->hash_lo;
+	*hi = w->hdr->hash_hi;
+}
+
+int tshm_writer_publish(struct tshm_writer *w)
+{
+	const struct tshm_seg_header *h = w->hdr;
+	struct tshm_descriptor d = {0};
+	char old[TSHM_SEGNAME_MAX];
+	int rc;
+
+	if (w->state != W_COMMITTED)
+		return -EINVAL;
+	strcpy(d.bundle, w->bundle);
+	strcpy(d.segment, w->seg.name);
+	d.generation = w->gen;
+	d.size = w->seg.size;
+	d.hash_lo = h->hash_lo;
+	d.hash_hi = h->hash_hi;
+	d.schema_version = h->schema_version;
+	d.nassets = h->nassets;
+	d.min_ts = h->min_ts;
+	d.max_ts = h->max_ts;
+	d.publish_ns = tshm__wall_ns();
+	d.publisher_pid = (uint32_t)getpid();
+	tshm__crash_point("before_publish");
+	rc = tshm__catalog_publish(w->cat, &d, old);
+	if (rc < 0) {
+		w->state = W_FAILED;
+		return rc;
+	}
+	w->state = W_PUBLISHED;
+	tshm__crash_point("before_unlink");
+	if (old[0] && strcmp(old, w->seg.name) != 0)
+		tshm_segment_unlink(old);
+	return 0;
+}
+
+void tshm_writer_destroy(struct tshm_writer *w)
+{
+	if (!w)
+		return;
+	if (w->state != W_PUBLISHED && w->seg.name[0])
+		tshm_segment_unlink(w->seg.name);
+	tshm_segment_close(&w->seg);
+	free(w);
+}
