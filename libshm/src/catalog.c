@@ -414,6 +414,13 @@ uint64_t tshm_catalog_serial(const struct tshm_catalog *cat, const char *bundle,
 	return d.serial;
 }
 
+bool tshm__catalog_still(const struct tshm_catalog *cat, uint32_t slot, uint64_t serial)
+{
+	/* Pairs with the release store of serial in write_desc(). */
+	return slot < TSHM_CAT_SLOTS && serial != 0 &&
+	       tshm_load64(&cat->slots[slot].serial, memory_order_acquire) == serial;
+}
+
 /* ---- writes (lock held) --------------------------------------------------- */
 
 static struct tshm_cat_slot *owner_slot(struct tshm_catalog *cat, const char *bundle, int alloc)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <limits.h>
 #include <string.h>
 
 #include "tickshm/common.h"
@@ -17,6 +18,8 @@ static const char *const tshm_errors[] = {
 
 const char *tshm_strerror(int err)
 {
+	if (err == INT_MIN)
+		return "unknown error";
 	if (err < 0)
 		err = -err;
 	if (err > TSHM_ERRNO_BASE && err < TSHM_ERRNO_END)

@@ -77,6 +77,13 @@ int tshm__catalog_publish(struct tshm_catalog *cat, const struct tshm_descriptor
 int tshm__check_tables(const uint8_t *base, const struct tshm_seg_header *hdr,
 		       const struct tshm_table_desc *dir, int build, int *bad_table);
 
+/*
+ * Is @serial still the published serial of slot @slot (catalog.c)? Serials
+ * are catalog-unique, so equality proves the cached descriptor is current:
+ * one acquire load, the pool's hit path.
+ */
+bool tshm__catalog_still(const struct tshm_catalog *cat, uint32_t slot, uint64_t serial);
+
 /* Test hook (crash.c): raise SIGKILL if $TICKSHM_TEST_CRASH_AT names @step. */
 void tshm__crash_point(const char *step);
 

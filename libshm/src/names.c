@@ -90,9 +90,11 @@ static int parse_gen(const char *s, uint64_t *gen)
 	if (s[0] != 'g' || !s[1] || s[1] == '0')
 		return -TSHM_ENAME;
 	for (s++; *s; s++) {
-		if (*s < '0' || *s > '9' || g > (UINT64_MAX - 9) / 10)
+		uint64_t digit = (uint64_t)(*s - '0');
+
+		if (*s < '0' || *s > '9' || g > (UINT64_MAX - digit) / 10)
 			return -TSHM_ENAME;
-		g = g * 10 + (uint64_t)(*s - '0');
+		g = g * 10 + digit;
 	}
 	*gen = g;
 	return 0;

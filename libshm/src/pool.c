@@ -242,9 +242,8 @@ static int ensure_catalog(struct tshm_pool *p)
 /* Lock held. A hit returns 1 with *out referenced; a stale entry is dropped. */
 static int try_hit(struct tshm_pool *p, struct entry *e, struct tshm_view **out)
 {
-	uint64_t serial = tshm_catalog_serial(p->cat, e->bundle, &e->slot_hint);
-
-	if (serial == e->serial) {
+	if (tshm__catalog_still(p->cat, e->slot_hint, e->serial) ||
+	    tshm_catalog_serial(p->cat, e->bundle, &e->slot_hint) == e->serial) {
 		*out = tshm_view_ref(e->view);
 		lru_unlink(p, e);
 		lru_push(p, e);

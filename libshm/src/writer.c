@@ -267,6 +267,8 @@ int tshm_writer_publish(struct tshm_writer *w)
 	tshm__crash_point("before_publish");
 	rc = tshm__catalog_publish(w->cat, &d, old);
 	if (rc < 0) {
+		/* Superseded or failed: nobody may ever attach this generation. */
+		tshm_segment_unlink(w->seg.name);
 		w->state = W_FAILED;
 		return rc;
 	}

@@ -99,9 +99,10 @@ TSHM_EXPORT int tshm_segment_seal(struct tshm_segment *seg, mode_t mode);
 /*
  * tshm_segment_open - attach an existing segment, read-only unless @flags
  * has TSHM_SEG_RDWR. No MAP_POPULATE: attach cost does not grow with size.
- * Returns 0; -ENOENT; -EACCES (e.g. still mode 0200: being written);
- * -TSHM_EINCOMPLETE for a segment not yet sealed (mode 0200, or empty),
- * checked explicitly because root ignores permission bits;
+ * Returns 0; -ENOENT; -EACCES (no permission, e.g. another user opening a
+ * segment still being written, mode 0200); -TSHM_EINCOMPLETE for a segment
+ * not yet sealed (no read bit in its mode, or empty) when the caller's
+ * privileges bypass the mode (root);
  * -TSHM_ENAME; -EINVAL for unknown @flags; -errno.
  * Thread-safe (distinct @seg objects).
  */
