@@ -177,7 +177,8 @@ static int list_segments(struct scan *s)
 		if (!strncmp(e->d_name, prefix, strlen(prefix)))
 			rc = add_entry(s, e->d_name);
 	closedir(d);
-	qsort(s->v, s->n, sizeof(*s->v), cmp_entry);
+	if (s->n)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_entry);
 	return rc;
 }
 
@@ -257,13 +258,15 @@ static int remove_entry(const struct tshm_seg_entry *e)
 
 	if (fd < 0)
 		fd = shm_open(e->name, O_WRONLY | O_CLOEXEC, 0);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
+	if (fd < 0) /* gone already, or another user's: not ours to remove */
+		return errno == ENOENT || errno == EACCES ? 0 : -errno;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		close(fd);
 		return 0;
 	}
-	rc = shm_unlink(e->name) < 0 && errno != ENOENT ? -errno : 1;
+	rc = 1;
+	if (shm_unlink(e->name) < 0)
+		rc = errno == ENOENT || errno == EACCES || errno == EPERM ? 0 : -errno;
 	close(fd);
 	return rc;
 }

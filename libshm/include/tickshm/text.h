@@ -15,7 +15,7 @@
 extern "C" {
 #endif
 
-#define TSHM_DECIMAL_BUFSZ 48u /* enough for any int64 at any exponent in [-30, 30] */
+#define TSHM_DECIMAL_BUFSZ 64u /* enough for any int64 at any exponent in [-30, 30] */
 #define TSHM_TS_BUFSZ 40u      /* "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" and sign room */
 
 /*
