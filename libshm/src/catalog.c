@@ -31,6 +31,7 @@
 struct tshm_catalog {
 	int fd;
 	int writable;
+	pid_t pid; /* process that opened fd; a forked child must not share its flock */
 	uint8_t *base;
 	struct tshm_cat_header *hdr;
 	struct tshm_cat_slot *slots;
@@ -56,6 +57,29 @@ static int flock_timed(int fd, int op)
 	return 0;
 }
 
+/*
+ * flock() belongs to the open file description, which fork() shares: a
+ * child using its parent's descriptor would "hold" the parent's lock. Give
+ * a forked child a description of its own before locking.
+ */
+static int own_fd(struct tshm_catalog *cat)
+{
+	int fd;
+
+	if (cat->pid == getpid())
+		return 0;
+	fd = shm_open(cat->name, O_RDWR | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	close(cat->fd);
+	cat->fd = fd;
+	cat->pid = getpid();
+	return 0;
+}
+
+static void repair_slots(struct tshm_catalog *cat);
+static void claim_slot(struct tshm_catalog *cat, struct tshm_cat_slot *s);
+
 static int cat_lock(struct tshm_catalog *cat)
 {
 	int rc;
@@ -63,10 +87,15 @@ static int cat_lock(struct tshm_catalog *cat)
 	if (!cat->writable)
 		return -EBADF;
 	pthread_mutex_lock(&cat->mu);
-	rc = flock_timed(cat->fd, LOCK_EX);
-	if (rc < 0)
+	rc = own_fd(cat);
+	if (rc == 0)
+		rc = flock_timed(cat->fd, LOCK_EX);
+	if (rc < 0) {
 		pthread_mutex_unlock(&cat->mu);
-	return rc;
+		return rc;
+	}
+	repair_slots(cat);
+	return 0;
 }
 
 static void cat_unlock(struct tshm_catalog *cat)
@@ -100,14 +129,17 @@ static int create_catalog(int fd)
 		return rc;
 	if (fstat(fd, &st) < 0) {
 		rc = -errno;
-	} else if (st.st_size == 0) {
-		rc = -posix_fallocate(fd, 0, CAT_SIZE);
+	} else if (st.st_size == 0 || st.st_size == (off_t)CAT_SIZE) {
+		/* Size 0: new. Full size with magic 0: its creator died before
+		 * initialising it; we hold the lock, so nobody else is. */
+		rc = st.st_size ? 0 : -posix_fallocate(fd, 0, CAT_SIZE);
 		if (rc == 0) {
 			p = mmap(NULL, CAT_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 			if (p == MAP_FAILED) {
 				rc = -errno;
 			} else {
-				init_header(p);
+				if (tshm_load64(p, memory_order_relaxed) == 0)
+					init_header(p);
 				munmap(p, CAT_SIZE);
 			}
 		}
@@ -180,6 +212,7 @@ int tshm_catalog_open(struct tshm_catalog **out, const char *ns, unsigned flags)
 	if (!cat)
 		return -ENOMEM;
 	cat->fd = -1;
+	cat->pid = getpid();
 	cat->writable = (flags & (TSHM_CATALOG_RDWR | TSHM_CATALOG_CREATE)) != 0;
 	pthread_mutex_init(&cat->mu, NULL);
 	rc = ns ? tshm_name_check(ns, TSHM_NAMESPACE_MAX)
@@ -440,9 +473,38 @@ static struct tshm_cat_slot *owner_slot(struct tshm_catalog *cat, const char *bu
 	if (alloc && free_slot) {
 		memset(free_slot->owner, 0, sizeof(free_slot->owner));
 		strcpy(free_slot->owner, bundle);
+		claim_slot(cat, free_slot);
 		return free_slot;
 	}
 	return NULL;
+}
+
+/*
+ * Lock held. A writer killed between flipping `active` and storing `serial`
+ * leaves the fast-path serial behind the active copy; make it agree again.
+ */
+static void repair_slots(struct tshm_catalog *cat)
+{
+	for (uint32_t i = 0; i < TSHM_CAT_SLOTS; i++) {
+		struct tshm_cat_slot *s = &cat->slots[i];
+		struct tshm_cat_desc d;
+		uint64_t want;
+
+		if (s->owner[0] == '\0' && tshm_load64(&s->serial, memory_order_relaxed) == 0)
+			continue;
+		if (read_desc(s, &d) < 0)
+			continue;
+		want = d.generation ? d.serial : 0;
+		if (tshm_load64(&s->serial, memory_order_relaxed) != want)
+			tshm_store64(&s->serial, want, memory_order_release);
+	}
+}
+
+/* First generation for a bundle taking a fresh slot: above every removed one. */
+static void claim_slot(struct tshm_catalog *cat, struct tshm_cat_slot *s)
+{
+	if (s->next_gen < cat->hdr->gen_floor)
+		s->next_gen = cat->hdr->gen_floor;
 }
 
 int tshm_catalog_reserve(struct tshm_catalog *cat, const char *bundle, uint64_t *gen)
@@ -522,10 +584,31 @@ int tshm_catalog_remove(struct tshm_catalog *cat, const char *bundle)
 	memset(&empty, 0, sizeof(empty));
 	write_desc(s, &empty); /* serial 0: not published */
 	memset(s->owner, 0, sizeof(s->owner));
-	s->next_gen = 0;
+	/* Generations are never reused, even by a bundle of the same name
+	 * created again later in another slot. */
+	if (s->next_gen > cat->hdr->gen_floor)
+		cat->hdr->gen_floor = s->next_gen;
 out:
 	cat_unlock(cat);
 	if (rc == 0)
 		tshm_segment_unlink(cur.segment);
 	return rc;
+}
+
+int tshm__catalog_release(struct tshm_catalog *cat, const char *bundle)
+{
+	struct tshm_cat_slot *s;
+	int rc = cat_lock(cat);
+
+	if (rc < 0)
+		return rc;
+	s = owner_slot(cat, bundle, 0);
+	/* Only a slot that never published: a published bundle keeps its slot. */
+	if (s && tshm_load64(&s->serial, memory_order_relaxed) == 0) {
+		memset(s->owner, 0, sizeof(s->owner));
+		if (s->next_gen > cat->hdr->gen_floor)
+			cat->hdr->gen_floor = s->next_gen;
+	}
+	cat_unlock(cat);
+	return 0;
 }

@@ -191,10 +191,21 @@ static int header_complete(int fd, uint64_t size)
 	return h.magic == TSHM_SEG_MAGIC && (h.flags & TSHM_SEG_F_COMPLETE);
 }
 
+/* Fail safe: a descriptor we cannot read might name this segment. */
+static int is_current(const struct tshm_catalog *cat, const struct tshm_seg_entry *e)
+{
+	struct tshm_descriptor d;
+	int rc;
+
+	if (!cat)
+		return 0;
+	rc = tshm_catalog_lookup(cat, e->bundle, &d);
+	return rc == -ENOENT ? 0 : rc < 0 || d.generation == e->generation;
+}
+
 /* Lock first, catalog second: a writer publishes before it unlocks. */
 static void classify(struct tshm_seg_entry *e, const struct tshm_catalog *cat)
 {
-	struct tshm_descriptor d;
 	struct stat st;
 	int fd = shm_open(e->name, O_RDONLY | O_CLOEXEC, 0);
 
@@ -209,8 +220,7 @@ static void classify(struct tshm_seg_entry *e, const struct tshm_catalog *cat)
 	e->size = (uint64_t)st.st_size;
 	if (tshm__fd_locked(fd))
 		e->state = TSHM_SEGSTATE_WRITING;
-	else if (cat && tshm_catalog_lookup(cat, e->bundle, &d) == 0 &&
-		 d.generation == e->generation)
+	else if (is_current(cat, e))
 		e->state = TSHM_SEGSTATE_CURRENT;
 	else if ((st.st_mode & 0444) && header_complete(fd, e->size))
 		e->state = TSHM_SEGSTATE_OLD;
@@ -219,39 +229,65 @@ static void classify(struct tshm_seg_entry *e, const struct tshm_catalog *cat)
 	close(fd);
 }
 
-static int scan_all(const char *ns, struct scan *s)
+/*
+ * List and classify the namespace's segments. *@cat is left open for the
+ * caller (NULL when the namespace has no catalog: then nothing is current).
+ * A catalog that exists but cannot be read is an error: classifying
+ * without it could call the published generation garbage.
+ */
+static int scan_all(const char *ns, struct scan *s, struct tshm_catalog **cat)
 {
-	struct tshm_catalog *cat = NULL;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
+	*cat = NULL;
 	s->self = getpid();
 	rc = resolve_ns(ns, s->ns);
 	if (rc == 0)
 		rc = list_segments(s);
+	if (rc == 0) {
+		rc = tshm_catalog_open(cat, s->ns, 0);
+		rc = rc == -ENOENT ? 0 : rc;
+	}
 	if (rc < 0)
 		return rc;
-	tshm_catalog_open(&cat, s->ns, 0); /* no catalog: nothing is current */
 	for (size_t i = 0; i < s->n; i++)
-		classify(&s->v[i], cat);
-	tshm_catalog_close(cat);
+		classify(&s->v[i], *cat);
 	return tshm_mappings_scan(s->ns, count_mapper, s);
 }
 
 int tshm_segments_scan(const char *ns, tshm_seg_cb cb, void *arg)
 {
+	struct tshm_catalog *cat;
 	struct scan s;
-	int rc = scan_all(ns, &s);
+	int rc = scan_all(ns, &s, &cat);
 
 	for (size_t i = 0; rc == 0 && i < s.n; i++)
 		rc = cb(&s.v[i], arg);
+	tshm_catalog_close(cat);
 	free(s.v);
 	return rc;
 }
 
+/*
+ * With the segment's lock held (no writer can be working on it), is it
+ * still what the scan said? The scan is not atomic: a writer may have
+ * finished and published the segment since.
+ */
+static int still_garbage(int fd, const struct tshm_seg_entry *e, const struct tshm_catalog *cat)
+{
+	struct stat st;
+
+	if (is_current(cat, e) || fstat(fd, &st) < 0)
+		return 0;
+	if (e->state == TSHM_SEGSTATE_ABANDONED)
+		return !((st.st_mode & 0444) && header_complete(fd, (uint64_t)st.st_size));
+	return 1;
+}
+
 /* Unlink @e unless a writer took it meanwhile; the lock we hold while
  * unlinking keeps a writer from starting on the name until it is gone. */
-static int remove_entry(const struct tshm_seg_entry *e)
+static int remove_entry(const struct tshm_seg_entry *e, const struct tshm_catalog *cat)
 {
 	int fd = shm_open(e->name, O_RDONLY | O_CLOEXEC, 0);
 	int rc;
@@ -260,7 +296,7 @@ static int remove_entry(const struct tshm_seg_entry *e)
 		fd = shm_open(e->name, O_WRONLY | O_CLOEXEC, 0);
 	if (fd < 0) /* gone already, or another user's: not ours to remove */
 		return errno == ENOENT || errno == EACCES ? 0 : -errno;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0 || !still_garbage(fd, e, cat)) {
 		close(fd);
 		return 0;
 	}
@@ -273,12 +309,13 @@ static int remove_entry(const struct tshm_seg_entry *e)
 
 int tshm_gc(const char *ns, unsigned flags, tshm_seg_cb cb, void *arg)
 {
+	struct tshm_catalog *cat;
 	struct scan s;
 	int rc, removed = 0;
 
 	if (flags & ~TSHM_GC_DRY_RUN)
 		return -EINVAL;
-	rc = scan_all(ns, &s);
+	rc = scan_all(ns, &s, &cat);
 	for (size_t i = 0; rc == 0 && i < s.n; i++) {
 		const struct tshm_seg_entry *e = &s.v[i];
 		int r = 1;
@@ -287,7 +324,7 @@ int tshm_gc(const char *ns, unsigned flags, tshm_seg_cb cb, void *arg)
 		    !(e->state == TSHM_SEGSTATE_OLD && e->nmappers == 0))
 			continue;
 		if (!(flags & TSHM_GC_DRY_RUN))
-			r = remove_entry(e);
+			r = remove_entry(e, cat);
 		if (r < 0) {
 			rc = r;
 		} else if (r > 0) {
@@ -296,6 +333,7 @@ int tshm_gc(const char *ns, unsigned flags, tshm_seg_cb cb, void *arg)
 				rc = cb(e, arg);
 		}
 	}
+	tshm_catalog_close(cat);
 	free(s.v);
 	return rc < 0 ? rc : removed;
 }

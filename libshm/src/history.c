@@ -133,6 +133,8 @@ int tshm_history_range(const struct tshm_view *v, unsigned table, int64_t sid, u
 
 static void copy_widen(int64_t *dst, const struct tshm_window *w)
 {
+	if (w->count == 0)
+		return;
 	if (w->type == TSHM_TYPE_I64) {
 		memcpy(dst, w->data, w->count * sizeof(int64_t));
 		return;

@@ -37,15 +37,35 @@ struct tshm_view {
 	uint64_t serial;       /* catalog serial it was opened by, 0 if none */
 	const uint8_t *base;
 	uint64_t size;
-	const struct tshm_seg_header *hdr;
-	const struct tshm_table_desc *dir; /* TSHM_TABLE_SLOTS entries */
+	const struct tshm_seg_header *hdr; /* = &meta.hdr */
+	const struct tshm_table_desc *dir; /* = meta.dir: TSHM_TABLE_SLOTS entries */
+	/*
+	 * Private copy of the header and directory, validated as copied: the
+	 * segment's owner can still write the shared bytes (mode 0640, or the
+	 * writer's own mapping), so offsets are never re-read from them.
+	 */
+	struct {
+		struct tshm_seg_header hdr;
+		struct tshm_table_desc dir[TSHM_TABLE_SLOTS];
+	} meta;
 	/* Sid column of the assets table, cached for lookups. */
 	const int64_t *sids;
 	char segname[TSHM_SEGNAME_MAX];
 };
 
-/* Validate @size bytes at @base as a committed segment (validate.c). */
-int tshm__validate(const uint8_t *base, uint64_t size);
+/* Bytes of header + directory: the metadata a view copies. */
+#define TSHM_META_SIZE                                                                             \
+	(sizeof(struct tshm_seg_header) + TSHM_TABLE_SLOTS * sizeof(struct tshm_table_desc))
+
+/* Lowest and highest day a day index may cover: day * TSHM_DAY_NS fits int64. */
+#define TSHM_DAY_MIN (-106751)
+#define TSHM_DAY_MAX 106751
+
+/*
+ * Validate @meta, the first TSHM_META_SIZE bytes of a segment of @size
+ * bytes (or a private copy of them), as a committed segment (validate.c).
+ */
+int tshm__validate(const uint8_t *meta, uint64_t size);
 
 /* Directory helpers valid after tshm__validate() (validate.c). */
 static inline const struct tshm_table_desc *tshm__table(const struct tshm_view *v, unsigned t)
@@ -76,6 +96,12 @@ int tshm__catalog_publish(struct tshm_catalog *cat, const struct tshm_descriptor
  */
 int tshm__check_tables(const uint8_t *base, const struct tshm_seg_header *hdr,
 		       const struct tshm_table_desc *dir, int build, int *bad_table);
+
+/*
+ * Free @bundle's slot if it was reserved but never published (catalog.c):
+ * an aborted first load must not hold one of the TSHM_CAT_SLOTS forever.
+ */
+int tshm__catalog_release(struct tshm_catalog *cat, const char *bundle);
 
 /*
  * Is @serial still the published serial of slot @slot (catalog.c)? Serials

@@ -34,6 +34,7 @@ struct tshm_pool {
 	struct entry **buckets;
 	uint32_t nbuckets; /* power of two */
 	struct entry *head, *tail;
+	struct entry *dead; /* dropped under the lock, released after it (chained by hnext) */
 	struct tshm_pool_stats st;
 };
 
@@ -47,9 +48,11 @@ static int env_u64(const char *var, uint64_t *out, int suffixes)
 
 	if (!s || !*s)
 		return 0;
+	if (*s < '0' || *s > '9') /* strtoull would accept " -1" */
+		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno || end == s || *s == '-')
+	if (errno || end == s)
 		return -EINVAL;
 	if (suffixes && *end) {
 		int shift = *end == 'K' || *end == 'k'	 ? 10
@@ -185,8 +188,37 @@ static void drop(struct tshm_pool *p, struct entry *e)
 	lru_unlink(p, e);
 	p->st.bundles--;
 	p->st.bytes_mapped -= e->view->size;
-	tshm_view_unref(e->view);
-	free(e);
+	/* The unref may be the last and munmap gigabytes: not under the lock. */
+	e->hnext = p->dead;
+	p->dead = e;
+}
+
+/* Lock held: take the dropped entries; release them after unlocking. */
+static struct entry *take_dead(struct tshm_pool *p)
+{
+	struct entry *d = p->dead;
+
+	p->dead = NULL;
+	return d;
+}
+
+static void bury(struct entry *d)
+{
+	while (d) {
+		struct entry *next = d->hnext;
+
+		tshm_view_unref(d->view);
+		free(d);
+		d = next;
+	}
+}
+
+static void unlock_and_bury(struct tshm_pool *p)
+{
+	struct entry *d = take_dead(p);
+
+	pthread_mutex_unlock(&p->mu);
+	bury(d);
 }
 
 void tshm_pool_destroy(struct tshm_pool *p)
@@ -195,6 +227,7 @@ void tshm_pool_destroy(struct tshm_pool *p)
 		return;
 	while (p->head)
 		drop(p, p->head);
+	bury(take_dead(p));
 	tshm_catalog_close(p->cat);
 	pthread_mutex_destroy(&p->mu);
 	free(p->buckets);
@@ -286,7 +319,7 @@ int tshm_pool_get(struct tshm_pool *p, const char *bundle, struct tshm_view **ou
 	else
 		*out = v;
 out:
-	pthread_mutex_unlock(&p->mu);
+	unlock_and_bury(p);
 	return rc;
 }
 
@@ -316,7 +349,7 @@ int tshm_pool_invalidate(struct tshm_pool *p, const char *bundle)
 		}
 	}
 	p->st.invalidations += (uint64_t)n;
-	pthread_mutex_unlock(&p->mu);
+	unlock_and_bury(p);
 	return n;
 }
 

@@ -26,7 +26,8 @@ static int check_header(const struct tshm_seg_header *h, uint64_t size)
 		return -TSHM_EVERSION;
 	if (h->header_size != sizeof(*h) || h->total_size != size ||
 	    h->table_slots != TSHM_TABLE_SLOTS || h->dir_offset != sizeof(*h) ||
-	    h->data_offset != dir_end || dir_end > size || h->generation == 0)
+	    h->data_offset != dir_end || dir_end > size || h->generation == 0 ||
+	    h->nassets > INT32_MAX || !memchr(h->bundle, '\0', sizeof(h->bundle)))
 		return -TSHM_ECORRUPT;
 	return 0;
 }
@@ -88,8 +89,8 @@ static int check_table(const struct tshm_table_desc *td, unsigned t,
 		return td->rows_offset == 0 && td->days_offset == 0 && td->ndays == 0
 			   ? 0
 			   : -TSHM_ECORRUPT;
-	if ((td->nrows && (n == 0 || td->ndays == 0)) || td->ndays > (1u << 20) ||
-	    (int64_t)td->day0 + td->ndays > INT32_MAX)
+	if ((td->nrows && (n == 0 || td->ndays == 0)) || td->day0 < TSHM_DAY_MIN ||
+	    (int64_t)td->day0 + td->ndays > TSHM_DAY_MAX)
 		return -TSHM_ECORRUPT;
 	if (!array_ok(td->rows_offset, n + 1, 8, lo, size) ||
 	    !array_ok(td->days_offset, n * ((uint64_t)td->ndays + 1), 8, lo, size))
@@ -97,8 +98,9 @@ static int check_table(const struct tshm_table_desc *td, unsigned t,
 	return 0;
 }
 
-int tshm__validate(const uint8_t *base, uint64_t size)
+int tshm__validate(const uint8_t *meta, uint64_t size)
 {
+	const uint8_t *base = meta; /* only [0, TSHM_META_SIZE) is read */
 	const struct tshm_seg_header *h = (const struct tshm_seg_header *)base;
 	const struct tshm_table_desc *dir;
 	int rc;

@@ -11,19 +11,26 @@
 static int view_wrap(struct tshm_view **out, const uint8_t *base, uint64_t size, int owns)
 {
 	struct tshm_view *v;
-	int rc = tshm__validate(base, size);
+	int rc;
 
-	if (rc < 0)
-		return rc;
+	if (size < TSHM_META_SIZE)
+		return tshm__validate(base, size); /* the right error for a short segment */
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
+	/* Validate the copy, not the shared bytes: what was checked is what is used. */
+	memcpy(&v->meta, base, TSHM_META_SIZE);
+	rc = tshm__validate((const uint8_t *)&v->meta, size);
+	if (rc < 0) {
+		free(v);
+		return rc;
+	}
 	atomic_init(&v->refs, 1);
 	v->owns_mapping = (uint32_t)owns;
 	v->base = base;
 	v->size = size;
-	v->hdr = (const struct tshm_seg_header *)base;
-	v->dir = (const struct tshm_table_desc *)(base + v->hdr->dir_offset);
+	v->hdr = &v->meta.hdr;
+	v->dir = v->meta.dir;
 	v->sids = (const int64_t *)(base + v->dir[TSHM_TABLE_ASSETS].cols[TSHM_ASSETS_SID].offset);
 	*out = v;
 	return 0;
@@ -82,7 +89,8 @@ int tshm_view_open(struct tshm_view **out, const struct tshm_catalog *cat, const
 int tshm_view_open_mem(struct tshm_view **out, const void *base, size_t size, unsigned flags)
 {
 	*out = NULL;
-	if (flags || !base)
+	/* Columns are read as int64: the base must be aligned like a mapping's. */
+	if (flags || !base || (uintptr_t)base % TSHM_ALIGN)
 		return -EINVAL;
 	return view_wrap(out, base, size, 0);
 }

@@ -11,7 +11,7 @@
 
 #include "internal.h"
 
-#define MAX_DAYS (1u << 20) /* ~2,870 years of days: bounds index sizes */
+#define MAX_DAYS ((uint32_t)(TSHM_DAY_MAX - TSHM_DAY_MIN))
 
 enum writer_state { W_FILLING, W_COMMITTED, W_PUBLISHED, W_FAILED };
 
@@ -54,7 +54,9 @@ static int plan_table(unsigned t, const struct tshm_layout_spec *spec, struct ts
 	uint32_t ndays = spec->tables[t].ndays;
 	int rc = 0;
 
-	if (per_asset && ((nrows && (!spec->nassets || !ndays)) || ndays > MAX_DAYS))
+	if (per_asset && ((nrows && (!spec->nassets || !ndays)) || ndays > MAX_DAYS ||
+			  spec->tables[t].day0 < TSHM_DAY_MIN ||
+			  (int64_t)spec->tables[t].day0 + ndays > TSHM_DAY_MAX))
 		return -EINVAL;
 	memset(td, 0, sizeof(*td));
 	strncpy(td->name, s->name, sizeof(td->name));
@@ -152,6 +154,7 @@ int tshm_writer_create(struct tshm_writer **out, struct tshm_catalog *cat, const
 	strcpy(w->bundle, bundle);
 	rc = create_segment(w, size);
 	if (rc < 0) {
+		tshm__catalog_release(cat, bundle);
 		free(w);
 		return rc;
 	}
@@ -231,6 +234,13 @@ int tshm_writer_commit(struct tshm_writer *w, int *bad_table)
 	tshm__content_hash(w->seg.base, w->hdr, w->dir, &w->hdr->hash_lo, &w->hdr->hash_hi);
 	tshm__crash_point("before_header");
 	write_header(w);
+	/* Never seal what readers would reject (e.g. a directory the caller
+	 * scribbled over): a published generation must always attach. */
+	rc = tshm__validate(w->seg.base, w->seg.size);
+	if (rc < 0) {
+		w->state = W_FAILED;
+		return rc;
+	}
 	tshm__crash_point("before_chmod");
 	rc = tshm_segment_seal(&w->seg, w->mode);
 	w->state = rc == 0 ? W_COMMITTED : W_FAILED;
@@ -266,12 +276,13 @@ int tshm_writer_publish(struct tshm_writer *w)
 	d.publisher_pid = (uint32_t)getpid();
 	tshm__crash_point("before_publish");
 	rc = tshm__catalog_publish(w->cat, &d, old);
-	if (rc < 0) {
-		/* Superseded or failed: nobody may ever attach this generation. */
+	if (rc == -ESTALE) {
+		/* Superseded: nobody may ever attach this generation. */
 		tshm_segment_unlink(w->seg.name);
 		w->state = W_FAILED;
-		return rc;
 	}
+	if (rc < 0)
+		return rc; /* other errors: still committed, publish may be retried */
 	w->state = W_PUBLISHED;
 	tshm__crash_point("before_unlink");
 	if (old[0] && strcmp(old, w->seg.name) != 0)
@@ -283,8 +294,10 @@ void tshm_writer_destroy(struct tshm_writer *w)
 {
 	if (!w)
 		return;
-	if (w->state != W_PUBLISHED && w->seg.name[0])
+	if (w->state != W_PUBLISHED && w->seg.name[0]) {
 		tshm_segment_unlink(w->seg.name);
+		tshm__catalog_release(w->cat, w->bundle);
+	}
 	tshm_segment_close(&w->seg);
 	free(w);
 }

@@ -1008,14 +1008,18 @@ static void test_layout_view_open_errors(void **state)
 
 /* ---- open_mem and validation -------------------------------------------- */
 
+/* The view's header is a private copy: read the segment's own bytes. */
 static uint8_t *copy_of(const struct tshm_view *v, size_t *size)
 {
-	const struct tshm_seg_header *h = tshm_view_header(v);
+	struct tshm_segment seg;
 	void *p = NULL;
 
-	*size = h->total_size;
+	assert_int_equal(tshm_segment_open(&seg, tshm_view_segment_name(v), 0), 0);
+	*size = seg.size;
+	assert_int_equal(seg.size, tshm_view_header(v)->total_size);
 	assert_int_equal(posix_memalign(&p, 4096, *size), 0);
-	memcpy(p, h, *size);
+	memcpy(p, seg.base, *size);
+	tshm_segment_close(&seg);
 	return p;
 }
 
@@ -1053,7 +1057,9 @@ static void test_layout_open_mem_ok(void **state)
 
 	(void)state;
 	assert_int_equal(tshm_view_open_mem(&m, copy, size, 0), 0);
-	assert_ptr_equal(tshm_view_header(m), copy);
+	/* The header is a validated private copy of the one in memory. */
+	assert_ptr_not_equal(tshm_view_header(m), copy);
+	assert_memory_equal(tshm_view_header(m), copy, sizeof(struct tshm_seg_header));
 	assert_string_equal(tshm_view_segment_name(m), "");
 	assert_true(tshm_view_serial(m) == 0);
 	assert_int_equal(tshm_view_nassets(m), tshm_test_small.nassets);
@@ -1064,7 +1070,9 @@ static void test_layout_open_mem_ok(void **state)
 	assert_int_equal(tshm_view_open_mem(&m, copy, size, 0x80000000u), -EINVAL);
 	/* The checksum is what FORMAT.md says: XXH3-64 of the metadata. */
 	reseal(copy);
-	assert_memory_equal(copy, tshm_view_header(v), size);
+	uint8_t *again = copy_of(v, &size);
+	assert_memory_equal(copy, again, size);
+	free(again);
 	free(copy);
 	tshm_view_unref(v);
 	tshm_catalog_close(cat);
@@ -1079,11 +1087,12 @@ static void test_layout_open_mem_data_flip(void **state)
 	uint8_t *copy = copy_of(v, &size);
 
 	(void)state;
-	assert_int_equal(tshm_view_column(v, TSHM_TABLE_TRADES, TSHM_TRADES_PRICE, &ci), 0);
-	off = (size_t)((const uint8_t *)ci.data - (const uint8_t *)tshm_view_header(v));
-	copy[off + 8 * 17 + 2] ^= 0x10;
 	/* Attach does not read the data; verify does. */
 	assert_int_equal(tshm_view_open_mem(&m, copy, size, 0), 0);
+	assert_int_equal(tshm_view_verify(m), 0);
+	assert_int_equal(tshm_view_column(m, TSHM_TABLE_TRADES, TSHM_TRADES_PRICE, &ci), 0);
+	off = (size_t)((const uint8_t *)ci.data - copy);
+	copy[off + 8 * 17 + 2] ^= 0x10;
 	assert_int_equal(tshm_view_verify(m), -TSHM_ECORRUPT);
 	tshm_view_unref(m);
 	free(copy);

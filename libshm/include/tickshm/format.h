@@ -121,7 +121,8 @@ struct tshm_cat_header {
 	uint32_t reserved0;
 	uint64_t slots_offset;
 	uint64_t next_serial; /* writer-lock only: next descriptor serial */
-	uint8_t reserved[4056];
+	uint64_t gen_floor;   /* writer-lock only: highest generation of a removed bundle */
+	uint8_t reserved[4048];
 };
 
 /* The payload of one descriptor copy: 31 words read under the seqlock. */
