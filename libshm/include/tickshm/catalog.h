@@ -45,7 +45,8 @@ struct tshm_descriptor {
  * set; -TSHM_ENAME; -TSHM_ECORRUPT / -TSHM_EVERSION for a catalog this build
  * cannot read; -EINVAL for unknown flag bits; -ENOMEM; -errno.
  * The handle may be shared by threads for lookups; writes (reserve, remove,
- * publish) serialise internally.
+ * publish) serialise internally, across processes too (a child forked with
+ * the handle takes the lock through a descriptor of its own).
  */
 TSHM_EXPORT int tshm_catalog_open(struct tshm_catalog **out, const char *ns, unsigned flags);
 
@@ -73,18 +74,18 @@ TSHM_EXPORT int tshm_catalog_list(const struct tshm_catalog *cat, struct tshm_de
 				  size_t max);
 
 /*
- * tshm_catalog_serial - the serial of @bundle's published descriptor, read
- * with one atomic load from a slot index cached in *@slot_hint (set it to
- * UINT32_MAX initially). 0 if not published. This is the pool's per-get
- * freshness check. Lock-free, thread-safe.
+ * tshm_catalog_serial - the serial of @bundle's published descriptor. With
+ * a valid slot index cached in *@slot_hint (start with UINT32_MAX) it costs
+ * one seqlocked read of that slot; otherwise a scan, which updates the hint.
+ * 0 if not published. Lock-free, thread-safe.
  */
 TSHM_EXPORT uint64_t tshm_catalog_serial(const struct tshm_catalog *cat, const char *bundle,
 					 uint32_t *slot_hint);
 
 /*
  * tshm_catalog_reserve - hand out the next generation number of @bundle
- * (never reused, even if the segment is abandoned). Allocates the bundle's
- * slot if needed. Returns 0; -EBADF for a read-only handle; -ENOSPC if all
+ * (never reused, even if the segment is abandoned or the bundle removed and
+ * created again). Allocates the bundle's slot if needed. Returns 0; -EBADF for a read-only handle; -ENOSPC if all
  * TSHM_CAT_SLOTS slots are taken; -TSHM_ENAME; -errno. Thread-safe.
  */
 TSHM_EXPORT int tshm_catalog_reserve(struct tshm_catalog *cat, const char *bundle, uint64_t *gen);

@@ -150,9 +150,12 @@ TSHM_EXPORT int tshm_layout_size(const struct tshm_layout_spec *spec, uint64_t *
  * segment sized for @spec (tshm_segment_create: O_EXCL, mode 0200,
  * fallocate first) and lay out the directory. The caller then fills every
  * column and each per-asset table's row index, and calls commit + publish.
- * @opts may be NULL. Returns 0; -EINVAL (bad spec, unknown opts->flags);
- * -EBADF (read-only @cat); -ENOSPC (no room, or over opts->max_segment);
- * -TSHM_ENAME; -ENOMEM; -errno. Not thread-safe per writer.
+ * @opts may be NULL. Returns 0; -EINVAL (bad spec, e.g. a day range beyond
+ * +-106,751 days of the epoch, or unknown opts->flags); -EBADF (read-only
+ * @cat); -ENOSPC (no room in /dev/shm or the catalog, or over
+ * opts->max_segment); -EEXIST if stale segments hold the next 8
+ * generations' names (run gc); -TSHM_EBUSY if the catalog lock stays held
+ * 10 s; -TSHM_ENAME; -ENOMEM; -errno. Not thread-safe per writer.
  */
 TSHM_EXPORT int tshm_writer_create(struct tshm_writer **out, struct tshm_catalog *cat,
 				   const char *bundle, const struct tshm_layout_spec *spec,
@@ -184,8 +187,9 @@ TSHM_EXPORT uint64_t *tshm_writer_row_index(struct tshm_writer *w, enum tshm_tab
  * symbols sorted), build the per-day index, compute the content hash, write
  * the header last with COMPLETE, and seal the segment readable.
  * Returns 0; -TSHM_EORDER with the offending table in *@bad_table (may be
- * NULL) for unsorted or out-of-range data; -EINVAL if already committed;
- * -errno. On failure the writer can only be destroyed.
+ * NULL) for unsorted or out-of-range data; -TSHM_ECORRUPT if the caller
+ * overwrote the directory; -EINVAL if already committed; -errno. On
+ * failure the writer can only be destroyed.
  */
 TSHM_EXPORT int tshm_writer_commit(struct tshm_writer *w, int *bad_table);
 
@@ -196,13 +200,16 @@ TSHM_EXPORT void tshm_writer_hash(const struct tshm_writer *w, uint64_t *lo, uin
  * tshm_writer_publish - point the catalog slot at this committed segment,
  * then unlink the previous generation's name (readers that map it keep it).
  * Returns 0; -EINVAL if not committed; -ESTALE if a newer generation is
- * already published (this one is unlinked); -errno.
+ * already published (this one is unlinked and the writer is spent);
+ * -TSHM_EBUSY, -ENOSPC or -errno otherwise, after which the writer is still
+ * committed and publish may be retried.
  */
 TSHM_EXPORT int tshm_writer_publish(struct tshm_writer *w);
 
 /*
  * tshm_writer_destroy - unmap and close. A segment never published is
- * unlinked (an aborted load leaves nothing). NULL is a no-op.
+ * unlinked, and a catalog slot reserved for a bundle never published is
+ * freed: an aborted load leaves nothing. NULL is a no-op.
  */
 TSHM_EXPORT void tshm_writer_destroy(struct tshm_writer *w);
 
@@ -259,7 +266,8 @@ TSHM_EXPORT int tshm_view_open_segment(struct tshm_view **out, const char *name)
 /*
  * tshm_view_open_mem - validate @size bytes at @base (a copy of a segment,
  * a file mapping, fuzz input) and wrap them in a view without copying. The
- * memory must outlive the view. @flags must be 0. Errors as tshm_view_open.
+ * memory must outlive the view and be 64-byte aligned (-EINVAL otherwise).
+ * @flags must be 0. Errors as tshm_view_open.
  * Thread-safe.
  */
 TSHM_EXPORT int tshm_view_open_mem(struct tshm_view **out, const void *base, size_t size,
@@ -272,7 +280,11 @@ TSHM_EXPORT int tshm_view_open_mem(struct tshm_view **out, const void *base, siz
 TSHM_EXPORT struct tshm_view *tshm_view_ref(struct tshm_view *v);
 TSHM_EXPORT void tshm_view_unref(struct tshm_view *v);
 
-/* Accessors: thread-safe, no syscalls. */
+/*
+ * Accessors: thread-safe, no syscalls. The header (and every offset used)
+ * comes from a private copy validated at attach, so bytes changed in the
+ * segment afterwards cannot send a reader out of bounds.
+ */
 TSHM_EXPORT const struct tshm_seg_header *tshm_view_header(const struct tshm_view *v);
 TSHM_EXPORT const char *tshm_view_segment_name(const struct tshm_view *v); /* "" for mem */
 TSHM_EXPORT uint64_t tshm_view_serial(const struct tshm_view *v); /* catalog serial, 0 if none */
