@@ -45,7 +45,7 @@ if command -v clang >/dev/null 2>&1; then
 	step "libFuzzer: ${fuzz_secs}s per harness"
 	CC=clang configure fuzz -DCMAKE_BUILD_TYPE=Debug -DTSHM_BUILD_FUZZ=ON -DBUILD_SHARED_LIBS=OFF \
 		-DTSHM_SANITIZE=address,undefined -DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link \
-		-DTSHM_BUILD_PERF=OFF -DTSHM_BUILD_TOOLS=OFF
+		-DTSHM_BUILD_PERF=OFF -DTSHM_BUILD_TOOLS=OFF -DTSHM_FUZZ_SECONDS="$fuzz_secs"
 	ctest --test-dir "$out/fuzz" --output-on-failure -L fuzz
 else
 	step "libFuzzer: skipped (clang not installed)"

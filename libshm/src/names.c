@@ -110,7 +110,7 @@ int tshm_name_parse(const char *name, char ns[TSHM_NAMESPACE_MAX], char bundle[T
 		return -TSHM_ENAME;
 	if (*p == '/')
 		p++;
-	if (strncmp(p, PREFIX + 1, strlen(PREFIX) - 1) != 0)
+	if (strncmp(p, &PREFIX[1], strlen(PREFIX) - 1) != 0)
 		return -TSHM_ENAME;
 	p += strlen(PREFIX) - 1;
 	dot1 = strchr(p, '.');
