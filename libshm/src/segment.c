@@ -55,7 +55,7 @@ static int create_locked(const char *name, int *fdp)
 
 int tshm_segment_create(struct tshm_segment *seg, const char *name, uint64_t size)
 {
-	int fd, rc;
+	int fd = -1, rc;
 	void *p;
 
 	seg_reset(seg);
