@@ -12,8 +12,8 @@
 static const char *const phase_key[PH_COUNT] = {"lookup", "shm_open_fstat", "mmap_close",
 						"validate", "unref_munmap"};
 static const char *const phase_label[PH_COUNT] = {"catalog lookup", "shm_open + fstat",
-						  "mmap + close", "validate (first touch)",
-						  "unref + munmap"};
+						  "pread meta + mmap + close",
+						  "validate (private copy)", "unref + munmap"};
 
 /* The target is attach + validate (tshm_view_open); detaching is reported
  * beside it: its cost is the kernel's munmap, which grows with mapping size. */

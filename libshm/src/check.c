@@ -90,6 +90,23 @@ static int check_asset(struct check *c, const struct tshm_table_desc *td, uint32
 	return 0;
 }
 
+/* Fences sample the ts column at fixed strides: build or compare them. */
+static int check_fence(struct check *c, const struct tshm_table_desc *td, uint64_t off,
+		       unsigned shift)
+{
+	const int64_t *ts = (const int64_t *)(c->base + td->cols[td->ts_col].offset);
+	int64_t *f = (int64_t *)(c->base + off);
+	uint64_t n = tshm__fence_len(td->nrows, shift);
+
+	for (uint64_t j = 0; j < n; j++) {
+		if (c->days_out)
+			f[j] = ts[j << shift];
+		else if (f[j] != ts[j << shift])
+			return -TSHM_ECORRUPT;
+	}
+	return 0;
+}
+
 static int check_per_asset(struct check *c, unsigned t)
 {
 	const struct tshm_table_desc *td = &c->dir[t];
@@ -107,7 +124,8 @@ static int check_per_asset(struct check *c, unsigned t)
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	rc = check_fence(c, td, td->fence1_offset, TSHM_FENCE1_SHIFT);
+	return rc < 0 ? rc : check_fence(c, td, td->fence2_offset, TSHM_FENCE2_SHIFT);
 }
 
 static int run(struct check *c, unsigned t, int build)

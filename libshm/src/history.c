@@ -14,6 +14,7 @@
 struct locus {
 	const struct tshm_table_desc *td;
 	const int64_t *ts;
+	const int64_t *fence1, *fence2;
 	const uint64_t *days; /* this asset's ndays + 1 entries */
 	uint64_t a0, a1;      /* the asset's rows */
 };
@@ -35,11 +36,38 @@ static int locate(const struct tshm_view *v, unsigned table, int64_t sid, unsign
 		return rc;
 	l->td = &v->dir[table];
 	l->ts = (const int64_t *)(v->base + l->td->cols[l->td->ts_col].offset);
+	l->fence1 = (const int64_t *)(v->base + l->td->fence1_offset);
+	l->fence2 = (const int64_t *)(v->base + l->td->fence2_offset);
 	l->days = (const uint64_t *)(v->base + l->td->days_offset) +
 		  (uint64_t)a * ((uint64_t)l->td->ndays + 1);
 	l->a0 = first;
 	l->a1 = first + count;
 	return 0;
+}
+
+/*
+ * The first row in [*lo, *hi) with ts > @x lies in [*lo, *hi]; narrow that
+ * range with the fence level f[j] = ts[j << shift]. Only fences of rows
+ * inside the range are read, so the answer stays inside it whatever the
+ * fence values say, and a search costs a page or two per level instead of
+ * one per step over a column of millions of rows.
+ */
+static void narrow(const int64_t *f, unsigned shift, int64_t x, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t j0 = tshm__fence_len(*lo, shift), j1 = tshm__fence_len(*hi, shift);
+	uint64_t a = j0, b = j1;
+
+	while (a < b) {
+		uint64_t mid = a + (b - a) / 2;
+		if (f[mid] <= x)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	if (a < j1)
+		*hi = a << shift;
+	if (a > j0)
+		*lo = ((a - 1) << shift) + 1;
 }
 
 /* First row of the asset with ts > @x, in [a0, a1]. */
@@ -60,6 +88,8 @@ static int first_after(const struct locus *l, int64_t x, uint64_t *out)
 	hi = l->days[d + 1];
 	if (lo < l->a0 || lo > hi || hi > l->a1)
 		return -TSHM_ECORRUPT;
+	narrow(l->fence2, TSHM_FENCE2_SHIFT, x, &lo, &hi);
+	narrow(l->fence1, TSHM_FENCE1_SHIFT, x, &lo, &hi);
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
 		if (l->ts[mid] <= x)

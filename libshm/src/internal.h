@@ -53,6 +53,12 @@ struct tshm_view {
 	char segname[TSHM_SEGNAME_MAX];
 };
 
+/* Entries of a fence level with stride 1 << @shift over @nrows rows. */
+static inline uint64_t tshm__fence_len(uint64_t nrows, unsigned shift)
+{
+	return (nrows >> shift) + ((nrows & ((UINT64_C(1) << shift) - 1)) != 0);
+}
+
 /* Bytes of header + directory: the metadata a view copies. */
 #define TSHM_META_SIZE                                                                             \
 	(sizeof(struct tshm_seg_header) + TSHM_TABLE_SLOTS * sizeof(struct tshm_table_desc))

@@ -86,14 +86,19 @@ static int check_table(const struct tshm_table_desc *td, unsigned t,
 	if (check_cols(td, s, lo, size) < 0)
 		return -TSHM_ECORRUPT;
 	if (!(s->flags & TSHM_TABLE_F_PER_ASSET))
-		return td->rows_offset == 0 && td->days_offset == 0 && td->ndays == 0
+		return td->rows_offset == 0 && td->days_offset == 0 && td->ndays == 0 &&
+			       td->fence1_offset == 0 && td->fence2_offset == 0
 			   ? 0
 			   : -TSHM_ECORRUPT;
 	if ((td->nrows && (n == 0 || td->ndays == 0)) || td->day0 < TSHM_DAY_MIN ||
 	    (int64_t)td->day0 + td->ndays > TSHM_DAY_MAX)
 		return -TSHM_ECORRUPT;
 	if (!array_ok(td->rows_offset, n + 1, 8, lo, size) ||
-	    !array_ok(td->days_offset, n * ((uint64_t)td->ndays + 1), 8, lo, size))
+	    !array_ok(td->days_offset, n * ((uint64_t)td->ndays + 1), 8, lo, size) ||
+	    !array_ok(td->fence1_offset, tshm__fence_len(td->nrows, TSHM_FENCE1_SHIFT), 8, lo,
+		      size) ||
+	    !array_ok(td->fence2_offset, tshm__fence_len(td->nrows, TSHM_FENCE2_SHIFT), 8, lo,
+		      size))
 		return -TSHM_ECORRUPT;
 	return 0;
 }

@@ -8,7 +8,28 @@
 
 #include "internal.h"
 
-static int view_wrap(struct tshm_view **out, const uint8_t *base, uint64_t size, int owns)
+/*
+ * Copy the header and directory into @v: with pread() from @fd when there
+ * is one (no page faults on the new mapping, the largest part of attach
+ * otherwise), else from memory.
+ */
+static int copy_meta(struct tshm_view *v, const uint8_t *base, int fd)
+{
+	ssize_t n;
+
+	if (fd < 0) {
+		memcpy(&v->meta, base, TSHM_META_SIZE);
+		return 0;
+	}
+	do
+		n = pread(fd, &v->meta, TSHM_META_SIZE, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n == (ssize_t)TSHM_META_SIZE ? 0 : -TSHM_ECORRUPT;
+}
+
+static int view_wrap(struct tshm_view **out, const uint8_t *base, uint64_t size, int owns, int fd)
 {
 	struct tshm_view *v;
 	int rc;
@@ -19,8 +40,9 @@ static int view_wrap(struct tshm_view **out, const uint8_t *base, uint64_t size,
 	if (!v)
 		return -ENOMEM;
 	/* Validate the copy, not the shared bytes: what was checked is what is used. */
-	memcpy(&v->meta, base, TSHM_META_SIZE);
-	rc = tshm__validate((const uint8_t *)&v->meta, size);
+	rc = copy_meta(v, base, fd);
+	if (rc == 0)
+		rc = tshm__validate((const uint8_t *)&v->meta, size);
 	if (rc < 0) {
 		free(v);
 		return rc;
@@ -45,11 +67,11 @@ int tshm_view_open_segment(struct tshm_view **out, const char *name)
 	rc = tshm_segment_open(&seg, name, 0);
 	if (rc < 0)
 		return rc;
+	rc = view_wrap(out, seg.base, seg.size, 1, seg.fd);
 	/* The mapping outlives the descriptor; keeping fds would cap how many
 	 * bundles a process can hold. */
 	close(seg.fd);
 	seg.fd = -1;
-	rc = view_wrap(out, seg.base, seg.size, 1);
 	if (rc < 0) {
 		munmap(seg.base, seg.size);
 		return rc;
@@ -92,7 +114,7 @@ int tshm_view_open_mem(struct tshm_view **out, const void *base, size_t size, un
 	/* Columns are read as int64: the base must be aligned like a mapping's. */
 	if (flags || !base || (uintptr_t)base % TSHM_ALIGN)
 		return -EINVAL;
-	return view_wrap(out, base, size, 0);
+	return view_wrap(out, base, size, 0, -1);
 }
 
 struct tshm_view *tshm_view_ref(struct tshm_view *v)

@@ -80,6 +80,12 @@ static int plan_table(unsigned t, const struct tshm_layout_spec *spec, struct ts
 		if (rc == 0)
 			rc = add_array(off, (uint64_t)spec->nassets * (ndays + 1u), 8,
 				       &td->days_offset);
+		if (rc == 0)
+			rc = add_array(off, tshm__fence_len(nrows, TSHM_FENCE1_SHIFT), 8,
+				       &td->fence1_offset);
+		if (rc == 0)
+			rc = add_array(off, tshm__fence_len(nrows, TSHM_FENCE2_SHIFT), 8,
+				       &td->fence2_offset);
 	}
 	return rc;
 }

@@ -33,6 +33,10 @@ extern "C" {
 /* Segment header flags. */
 #define TSHM_SEG_F_COMPLETE UINT64_C(1) /* set last by the writer's commit */
 
+/* Strides of the two fence levels over a per-asset table's ts column. */
+#define TSHM_FENCE1_SHIFT 6u  /* every 64th row */
+#define TSHM_FENCE2_SHIFT 12u /* every 4096th row */
+
 /* Table directory flags. */
 #define TSHM_TABLE_F_PRESENT 1u
 #define TSHM_TABLE_F_PER_ASSET 2u /* rows grouped by asset, row + day index */
@@ -101,7 +105,9 @@ struct tshm_table_desc {
 	uint32_t ndays;
 	int64_t min_ts;
 	int64_t max_ts;
-	uint8_t reserved[48];
+	uint64_t fence1_offset; /* per-asset: int64_t[ceil(nrows / 64)] = ts[j * 64] */
+	uint64_t fence2_offset; /* per-asset: int64_t[ceil(nrows / 4096)] = ts[j * 4096] */
+	uint8_t reserved[32];
 	struct tshm_col_desc cols[TSHM_MAX_COLS];
 };
 
@@ -163,6 +169,7 @@ _Static_assert(__builtin_offsetof(struct tshm_seg_header, bundle) == 120, "bundl
 _Static_assert(sizeof(struct tshm_col_desc) == 32, "col desc size");
 _Static_assert(sizeof(struct tshm_table_desc) == 512, "table desc size");
 _Static_assert(__builtin_offsetof(struct tshm_table_desc, cols) == 128, "cols offset");
+_Static_assert(__builtin_offsetof(struct tshm_table_desc, fence1_offset) == 80, "fence offset");
 _Static_assert(sizeof(struct tshm_cat_header) == 4096, "catalog header size");
 _Static_assert(sizeof(struct tshm_cat_desc) == 248, "catalog desc size");
 _Static_assert(sizeof(struct tshm_cat_copy) == 256, "catalog copy size");
