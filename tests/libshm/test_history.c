@@ -199,7 +199,8 @@ static void test_history_across_days(void **state)
 			 0);
 	check_window(&w, TSHM_TABLE_TRADES, TSHM_TRADES_TS, 3 * hb.trades_per_day + 2 - 9, 10,
 		     "two days");
-	assert_true(((const int64_t *)w.data)[0] == tshm_test_trade_ts(&hb, 0, 2, hb.trades_per_day - 7));
+	assert_true(((const int64_t *)w.data)[0] ==
+		    tshm_test_trade_ts(&hb, 0, 2, hb.trades_per_day - 7));
 	/* Between sessions: the end of the previous day. */
 	end = TSHM_TEST_T0 + 5 * TSHM_DAY_NS + 1;
 	assert_int_equal(tshm_history(g_view, TSHM_TABLE_TRADES, 110, TSHM_TRADES_TS, end, 700, &w),
