@@ -134,7 +134,7 @@ static void print_details(const struct attach_results *r)
 	const struct attach_case *c = r->cases;
 	char a[32], b[32];
 
-	printf("\nspeed-up = baseline median / attach+validate+unref median (same run):\n");
+	printf("\nspeed-up = baseline median / attach+validate+detach median (same run):\n");
 	for (int i = 0; i < 2; i++)
 		printf("  %-8s %10.1fx fresh memory, %10.1fx reused buffer%s\n", c[i].label,
 		       c[i].speedup, c[i].speedup_warm,
