@@ -15,7 +15,7 @@
  *   (e) a real /dev/shm segment damaged in place: attach must fail.
  * Set TSHM_CORRUPT_SEED to replay a run; the seed is printed.
  */
-#include "tshm_test.h"
+#include "tshm_proc.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -27,14 +27,6 @@
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
-
-#define CHECK_RC(expr)                                                                             \
-	do {                                                                                       \
-		int rc_ = (int)(expr);                                                             \
-		if (rc_ < 0)                                                                       \
-			fail_msg("%s:%d: %s -> %d (%s)", __FILE__, __LINE__, #expr, rc_,           \
-				 tshm_strerror(rc_));                                              \
-	} while (0)
 
 #define OFF(field) offsetof(struct tshm_seg_header, field)
 #define CKSUM_OFF OFF(meta_checksum)
@@ -94,11 +86,11 @@ static void load_sample(struct sample *s, const struct tshm_test_bundle *b)
 	struct tshm_segment seg;
 	const struct tshm_seg_header *h;
 
-	CHECK_RC(tshm_test_publish(cat, s->bundle, b));
-	CHECK_RC(tshm_catalog_lookup(cat, s->bundle, &d));
+	TSHM_TEST_CHECK(tshm_test_publish(cat, s->bundle, b));
+	TSHM_TEST_CHECK(tshm_catalog_lookup(cat, s->bundle, &d));
 	memset(&seg, 0, sizeof(seg));
 	seg.fd = -1;
-	CHECK_RC(tshm_segment_open(&seg, d.segment, 0));
+	TSHM_TEST_CHECK(tshm_segment_open(&seg, d.segment, 0));
 	assert_int_equal(seg.size, d.size);
 	s->size = seg.size;
 	s->orig = seg_alloc(s->size);
@@ -691,7 +683,7 @@ static void mutate_structure(struct sample *s)
 
 /* ---- (a) damage without a valid checksum ------------------------------ */
 
-static void test_meta_random(void **state)
+static void test_corrupt_meta_random(void **state)
 {
 	int counts[3] = {0};
 
@@ -734,7 +726,7 @@ static void test_meta_random(void **state)
 
 /* ---- (b) hostile segments: checksum recomputed ------------------------ */
 
-static void test_meta_hostile(void **state)
+static void test_corrupt_meta_hostile(void **state)
 {
 	int opened = 0, rejected = 0;
 
@@ -766,7 +758,7 @@ static void test_meta_hostile(void **state)
 }
 
 /* Row index, day index and data values (ts, sids, symbols) are only checked on use. */
-static void test_index_hostile(void **state)
+static void test_corrupt_index_hostile(void **state)
 {
 	int opened = 0;
 
@@ -853,7 +845,7 @@ static void try_size(const struct sample *s, uint64_t n)
 	free(b);
 }
 
-static void test_truncated(void **state)
+static void test_corrupt_truncated(void **state)
 {
 	const struct sample *samples[] = {&small_s, &big_s};
 
@@ -898,7 +890,7 @@ static void test_truncated(void **state)
 			free(b);
 		}
 		/* The exact size attaches. */
-		CHECK_RC(tshm_view_open_mem(&v, small_s.orig, small_s.size, 0));
+		TSHM_TEST_CHECK(tshm_view_open_mem(&v, small_s.orig, small_s.size, 0));
 		tshm_view_unref(v);
 	}
 }
@@ -943,17 +935,17 @@ static void expect_verify_fails(struct sample *s, const char *what, int iter)
 			 what, iter, s->bundle, rc, tshm_strerror(rc));
 }
 
-static void test_data_damage(void **state)
+static void test_corrupt_data_damage(void **state)
 {
 	struct tshm_view *v = NULL;
 
 	(void)state;
 	/* Pristine copies verify. */
-	CHECK_RC(tshm_view_open_mem(&v, small_s.orig, small_s.size, 0));
-	CHECK_RC(tshm_view_verify(v));
+	TSHM_TEST_CHECK(tshm_view_open_mem(&v, small_s.orig, small_s.size, 0));
+	TSHM_TEST_CHECK(tshm_view_verify(v));
 	tshm_view_unref(v);
-	CHECK_RC(tshm_view_open_mem(&v, big_s.orig, big_s.size, 0));
-	CHECK_RC(tshm_view_verify(v));
+	TSHM_TEST_CHECK(tshm_view_open_mem(&v, big_s.orig, big_s.size, 0));
+	TSHM_TEST_CHECK(tshm_view_verify(v));
 	tshm_view_unref(v);
 
 	/* Column bytes: the content hash covers every column. */
@@ -1016,10 +1008,10 @@ static void damage_in_place(const char *bundle, uint64_t off, uint8_t xor_mask)
 	struct tshm_view *v = NULL;
 	int rc;
 
-	CHECK_RC(tshm_catalog_lookup(cat, bundle, &d));
+	TSHM_TEST_CHECK(tshm_catalog_lookup(cat, bundle, &d));
 	memset(&seg, 0, sizeof(seg));
 	seg.fd = -1;
-	CHECK_RC(tshm_segment_open(&seg, d.segment, TSHM_SEG_RDWR));
+	TSHM_TEST_CHECK(tshm_segment_open(&seg, d.segment, TSHM_SEG_RDWR));
 	((uint8_t *)seg.base)[off] ^= xor_mask;
 	tshm_segment_close(&seg);
 
@@ -1038,7 +1030,7 @@ static void damage_in_place(const char *bundle, uint64_t off, uint8_t xor_mask)
 	}
 }
 
-static void test_in_place(void **state)
+static void test_corrupt_in_place(void **state)
 {
 	struct tshm_test_bundle b = tshm_test_small;
 	struct tshm_descriptor d;
@@ -1048,25 +1040,25 @@ static void test_in_place(void **state)
 	(void)state;
 	b.seed = 5;
 	/* Header fields, the directory, the magic, the checksum itself. */
-	CHECK_RC(tshm_test_publish(cat, "inplace", &b));
+	TSHM_TEST_CHECK(tshm_test_publish(cat, "inplace", &b));
 	damage_in_place("inplace", OFF(nassets), 0x01);
-	CHECK_RC(tshm_test_publish(cat, "inplace", &b));
+	TSHM_TEST_CHECK(tshm_test_publish(cat, "inplace", &b));
 	damage_in_place("inplace", OFF(magic), 0x80);
-	CHECK_RC(tshm_test_publish(cat, "inplace", &b));
+	TSHM_TEST_CHECK(tshm_test_publish(cat, "inplace", &b));
 	damage_in_place("inplace", OFF(meta_checksum) + 3, 0x10);
-	CHECK_RC(tshm_test_publish(cat, "inplace", &b));
+	TSHM_TEST_CHECK(tshm_test_publish(cat, "inplace", &b));
 	damage_in_place("inplace", OFF(flags), TSHM_SEG_F_COMPLETE);
-	CHECK_RC(tshm_test_publish(cat, "inplace", &b));
+	TSHM_TEST_CHECK(tshm_test_publish(cat, "inplace", &b));
 	damage_in_place("inplace", small_s.dir_offset + 3 * 512 + TOFF(nrows), 0x04);
-	CHECK_RC(tshm_test_publish(cat, "inplace", &b));
+	TSHM_TEST_CHECK(tshm_test_publish(cat, "inplace", &b));
 	damage_in_place("inplace", small_s.data_offset - 1, 0x01);
 
 	/* A data byte: attaches (O(directory) checks) but does not verify. */
-	CHECK_RC(tshm_test_publish(cat, "inplace", &b));
-	CHECK_RC(tshm_catalog_lookup(cat, "inplace", &d));
+	TSHM_TEST_CHECK(tshm_test_publish(cat, "inplace", &b));
+	TSHM_TEST_CHECK(tshm_catalog_lookup(cat, "inplace", &d));
 	memset(&seg, 0, sizeof(seg));
 	seg.fd = -1;
-	CHECK_RC(tshm_segment_open(&seg, d.segment, TSHM_SEG_RDWR));
+	TSHM_TEST_CHECK(tshm_segment_open(&seg, d.segment, TSHM_SEG_RDWR));
 	{
 		const struct tshm_seg_header *h = seg.base;
 		const struct tshm_table_desc *td =
@@ -1076,7 +1068,7 @@ static void test_in_place(void **state)
 		((uint8_t *)seg.base)[td->cols[TSHM_TRADES_PRICE].offset + 9] ^= 0x20;
 	}
 	tshm_segment_close(&seg);
-	CHECK_RC(tshm_view_open_segment(&v, d.segment));
+	TSHM_TEST_CHECK(tshm_view_open_segment(&v, d.segment));
 	assert_int_equal(tshm_view_verify(v), -TSHM_ECORRUPT);
 	tshm_view_unref(v);
 }
@@ -1084,9 +1076,12 @@ static void test_in_place(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_meta_random),	  cmocka_unit_test(test_meta_hostile),
-	    cmocka_unit_test(test_index_hostile), cmocka_unit_test(test_truncated),
-	    cmocka_unit_test(test_data_damage),	  cmocka_unit_test(test_in_place),
+	    cmocka_unit_test(test_corrupt_meta_random),
+	    cmocka_unit_test(test_corrupt_meta_hostile),
+	    cmocka_unit_test(test_corrupt_index_hostile),
+	    cmocka_unit_test(test_corrupt_truncated),
+	    cmocka_unit_test(test_corrupt_data_damage),
+	    cmocka_unit_test(test_corrupt_in_place),
 	};
 	const char *seed = getenv("TSHM_CORRUPT_SEED");
 

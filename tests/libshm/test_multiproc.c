@@ -10,104 +10,22 @@
  *   - the reader's next tshm_pool_get returns the new generation;
  *   - once the reader puts the old view, the old mapping leaves its maps.
  */
-#include "tshm_test.h"
+#include "tshm_proc.h"
 
 #include <errno.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define BUNDLE "mpb"
-#define REPLY_TIMEOUT_MS 30000
+#define REPLY_TIMEOUT_MS TSHM_TEST_CHILD_TIMEOUT_MS
 #define CHILD_LIFETIME_S 120
 #define MAX_HELD 4
-
-#define CHECK_RC(expr)                                                                             \
-	do {                                                                                       \
-		int rc_ = (int)(expr);                                                             \
-		if (rc_ < 0)                                                                       \
-			fail_msg("%s:%d: %s -> %d (%s)", __FILE__, __LINE__, #expr, rc_,           \
-				 tshm_strerror(rc_));                                              \
-	} while (0)
 
 /* Big enough that a checksum pass takes a while, small enough for ASan. */
 static const struct tshm_test_bundle mp_bundle = {
     .nassets = 4, .ndays = 4, .trades_per_day = 1500, .quotes_per_day = 400, .seed = 1};
-
-/* ---- child processes ------------------------------------------------- */
-
-static pid_t children[4];
-
-static void child_add(pid_t pid)
-{
-	for (size_t i = 0; i < sizeof(children) / sizeof(children[0]); i++)
-		if (children[i] == 0) {
-			children[i] = pid;
-			return;
-		}
-	kill(pid, SIGKILL);
-	fail_msg("too many children");
-}
-
-static void child_forget(pid_t pid)
-{
-	for (size_t i = 0; i < sizeof(children) / sizeof(children[0]); i++)
-		if (children[i] == pid)
-			children[i] = 0;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int reap(pid_t pid, int timeout_ms, int *status)
-{
-	int64_t deadline = now_ms() + timeout_ms;
-
-	for (;;) {
-		pid_t r = waitpid(pid, status, WNOHANG);
-
-		if (r == pid) {
-			child_forget(pid);
-			return 0;
-		}
-		if (r < 0 && errno != EINTR) {
-			child_forget(pid);
-			return -errno;
-		}
-		if (now_ms() > deadline) {
-			kill(pid, SIGKILL);
-			while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-				;
-			child_forget(pid);
-			return -ETIMEDOUT;
-		}
-		struct timespec ts = {0, 1000000};
-		nanosleep(&ts, NULL);
-	}
-}
-
-static void kill_children(void)
-{
-	for (size_t i = 0; i < sizeof(children) / sizeof(children[0]); i++)
-		if (children[i] > 0) {
-			int st;
-
-			kill(children[i], SIGKILL);
-			reap(children[i], 5000, &st);
-		}
-}
 
 /* ---- checksum of every column of a view ------------------------------ */
 
@@ -169,54 +87,6 @@ struct reply {
 	uint64_t held_gen[MAX_HELD];
 };
 
-static int write_full(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Read exactly @n bytes within @timeout_ms. */
-static int read_full(int fd, void *buf, size_t n, int timeout_ms)
-{
-	char *p = buf;
-	int64_t deadline = now_ms() + timeout_ms;
-
-	while (n) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		int64_t left = deadline - now_ms();
-		ssize_t r;
-
-		if (left <= 0)
-			return -ETIMEDOUT;
-		if (poll(&pfd, 1, (int)left) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (!(pfd.revents & (POLLIN | POLLHUP)))
-			continue;
-		r = read(fd, p, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -EPIPE;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 static __attribute__((noreturn)) void reader_main(int cmdfd, int repfd)
 {
 	struct tshm_pool_config cfg = {0};
@@ -224,21 +94,13 @@ static __attribute__((noreturn)) void reader_main(int cmdfd, int repfd)
 	struct tshm_view *held[MAX_HELD] = {0};
 	uint64_t sums[MAX_HELD] = {0};
 	uint64_t passes = 0, mismatches = 0;
-	int64_t deadline = now_ms() + CHILD_LIFETIME_S * 1000;
-
-	signal(SIGSEGV, SIG_DFL);
-	signal(SIGBUS, SIG_DFL);
-	signal(SIGABRT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	alarm(CHILD_LIFETIME_S + 10);
+	int64_t deadline = tshm_test_now_ms() + CHILD_LIFETIME_S * 1000;
 
 	cfg.max_bundles = 8;
 	if (tshm_pool_create(&pool, &cfg) < 0)
 		_exit(50);
 
-	while (now_ms() < deadline) {
+	while (tshm_test_now_ms() < deadline) {
 		struct pollfd pfd = {.fd = cmdfd, .events = POLLIN};
 		struct cmd c;
 		struct reply r;
@@ -256,7 +118,7 @@ static __attribute__((noreturn)) void reader_main(int cmdfd, int repfd)
 				}
 			continue;
 		}
-		if (read_full(cmdfd, &c, sizeof(c), 5000) < 0)
+		if (tshm_test_read_full(cmdfd, &c, sizeof(c), 5000) < 0)
 			_exit(52); /* parent gone */
 		memset(&r, 0, sizeof(r));
 		r.op = c.op;
@@ -315,7 +177,7 @@ static __attribute__((noreturn)) void reader_main(int cmdfd, int repfd)
 			r.held_gen[i] = held[i] ? tshm_view_header(held[i])->generation : 0;
 		r.passes = passes;
 		r.mismatches = mismatches;
-		if (write_full(repfd, &r, sizeof(r)) < 0)
+		if (tshm_test_write_full(repfd, &r, sizeof(r)) < 0)
 			_exit(53);
 		if (c.op == 'Q') {
 			for (int i = 0; i < MAX_HELD; i++)
@@ -330,35 +192,13 @@ static __attribute__((noreturn)) void reader_main(int cmdfd, int repfd)
 
 /* ---- parent side ------------------------------------------------------ */
 
-struct reader {
-	pid_t pid;
-	int cmd, rep;
-};
-
-static struct reader rd;
+static struct tshm_test_child rd;
 static struct tshm_catalog *cat;
 
 static void reader_start(void)
 {
-	int c2p[2], p2c[2];
-	pid_t pid;
-
-	if (pipe(c2p) < 0 || pipe(p2c) < 0)
-		fail_msg("pipe: %s", strerror(errno));
-	pid = fork();
-	if (pid < 0)
-		fail_msg("fork: %s", strerror(errno));
-	if (pid == 0) {
-		close(c2p[0]);
-		close(p2c[1]);
-		reader_main(p2c[0], c2p[1]);
-	}
-	child_add(pid);
-	close(c2p[1]);
-	close(p2c[0]);
-	rd.pid = pid;
-	rd.cmd = p2c[1];
-	rd.rep = c2p[0];
+	if (tshm_test_fork_piped(&rd, CHILD_LIFETIME_S + 10) == 0)
+		reader_main(rd.cmd, rd.rep);
 }
 
 static void reader_cmd(int op, int arg, struct reply *r)
@@ -366,9 +206,9 @@ static void reader_cmd(int op, int arg, struct reply *r)
 	struct cmd c = {.op = op, .arg = arg};
 	int rc;
 
-	if (write_full(rd.cmd, &c, sizeof(c)) < 0)
+	if (tshm_test_write_full(rd.cmd, &c, sizeof(c)) < 0)
 		fail_msg("reader: cannot send '%c': %s", op, strerror(errno));
-	rc = read_full(rd.rep, r, sizeof(*r), REPLY_TIMEOUT_MS);
+	rc = tshm_test_read_full(rd.rep, r, sizeof(*r), REPLY_TIMEOUT_MS);
 	if (rc < 0)
 		fail_msg("reader: no reply to '%c': %d (%s)", op, rc, strerror(-rc));
 	if (r->op != op)
@@ -386,72 +226,38 @@ static void reader_cmd(int op, int arg, struct reply *r)
 static void reader_stop(void)
 {
 	struct reply r;
-	int st = 0;
 
 	reader_cmd('Q', 0, &r);
 	print_message("  reader %d: %llu checksum passes, all identical\n", (int)rd.pid,
 		      (unsigned long long)r.passes);
-	if (reap(rd.pid, REPLY_TIMEOUT_MS, &st) < 0)
-		fail_msg("reader did not exit");
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		fail_msg("reader ended with status 0x%x", st);
-	close(rd.cmd);
-	close(rd.rep);
-	rd.pid = 0;
+	tshm_test_expect_exit(rd.pid, REPLY_TIMEOUT_MS, 0, "reader");
+	tshm_test_child_close(&rd);
 }
 
 static int setup(void **state)
 {
 	(void)state;
-	tshm_test_ns_clean();
-	return tshm_catalog_open(&cat, NULL, TSHM_CATALOG_CREATE) == 0 ? 0 : -1;
+	return tshm_test_fixture_setup(&cat);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	kill_children();
-	if (rd.pid) {
-		close(rd.cmd);
-		close(rd.rep);
-		rd.pid = 0;
-	}
-	tshm_catalog_close(cat);
-	cat = NULL;
-	tshm_test_ns_clean();
+	if (rd.pid)
+		tshm_test_child_close(&rd);
+	tshm_test_fixture_teardown(&cat);
 	return 0;
 }
 
-static void seg_name(char *buf, uint64_t gen)
-{
-	CHECK_RC(tshm_name_segment(buf, TSHM_SEGNAME_MAX, tshm_test_ns(), BUNDLE, gen));
-}
-
-static int shm_exists(const char *name)
-{
-	char path[256];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/dev/shm%s", name);
-	return stat(path, &st) == 0;
-}
-
-/* Publish generation @gen with @seed; returns the checksum of its columns. */
+/* Publish generation @expect_gen with @seed; returns the checksum of its columns. */
 static uint64_t publish(uint64_t expect_gen, uint64_t seed)
 {
-	struct tshm_test_bundle b = mp_bundle;
 	struct tshm_view *v = NULL;
 	uint64_t sum;
-	int64_t gen;
 
-	b.seed = seed;
-	gen = tshm_test_publish(cat, BUNDLE, &b);
-	CHECK_RC(gen);
-	if ((uint64_t)gen != expect_gen)
-		fail_msg("published generation %lld, expected %llu", (long long)gen,
-			 (unsigned long long)expect_gen);
+	tshm_test_publish_expect(cat, BUNDLE, &mp_bundle, seed, expect_gen);
 	/* Checksum it through a short-lived view of our own. */
-	CHECK_RC(tshm_view_open(&v, cat, BUNDLE));
+	TSHM_TEST_CHECK(tshm_view_open(&v, cat, BUNDLE));
 	assert_int_equal(tshm_view_header(v)->generation, expect_gen);
 	sum = view_checksum(v);
 	tshm_view_unref(v);
@@ -490,39 +296,12 @@ static int maps_state(pid_t pid, const char *name)
 	return state;
 }
 
-struct mapping_find {
-	pid_t pid;
-	const char *name;
-	int found, deleted;
-};
-
-static int same_segname(const char *a, const char *b)
-{
-	if (*a == '/')
-		a++;
-	if (*b == '/')
-		b++;
-	return strcmp(a, b) == 0;
-}
-
-static int mapping_cb(const struct tshm_mapping *m, void *arg)
-{
-	struct mapping_find *f = arg;
-
-	if (m->pid == f->pid && same_segname(m->name, f->name)) {
-		f->found++;
-		f->deleted = m->deleted;
-	}
-	return 0;
-}
-
 /* tshm_mappings_scan's view of (@pid, @name): -1 absent, else deleted 0/1. */
 static int scan_mapping(pid_t pid, const char *name)
 {
-	struct mapping_find f = {.pid = pid, .name = name};
+	struct tshm_test_mapping_find f;
 
-	CHECK_RC(tshm_mappings_scan(NULL, mapping_cb, &f));
-	if (f.found > 1)
+	if (tshm_test_find_mapping(pid, name, &f) > 1)
 		fail_msg("tshm_mappings_scan reported (%d, %s) %d times", (int)pid, name, f.found);
 	return f.found ? f.deleted : -1;
 }
@@ -532,21 +311,29 @@ static void let_reader_read(void)
 {
 	struct reply r;
 	uint64_t start;
-	int64_t deadline = now_ms() + REPLY_TIMEOUT_MS;
+	int64_t deadline = tshm_test_now_ms() + REPLY_TIMEOUT_MS;
 
 	reader_cmd('C', 0, &r);
 	start = r.passes;
 	do {
-		struct timespec ts = {0, 20 * 1000000};
-
-		nanosleep(&ts, NULL);
+		tshm_test_sleep_us(20 * 1000);
 		reader_cmd('C', 0, &r);
-	} while (r.passes < start + 4 && now_ms() < deadline);
+	} while (r.passes < start + 4 && tshm_test_now_ms() < deadline);
 	if (r.passes < start + 4)
 		fail_msg("reader made no progress");
 }
 
-static void test_reader_survives_publish(void **state)
+/* The reader gets a view: it must be generation @gen with checksum @sum. */
+static void reader_get(uint64_t gen, uint64_t sum, struct reply *r)
+{
+	reader_cmd('G', 0, r);
+	assert_int_equal(r->gen, gen);
+	if (r->sum != sum)
+		fail_msg("reader %d: checksum of g%llu differs from the writer's", (int)rd.pid,
+			 (unsigned long long)gen);
+}
+
+static void test_multiproc_reader_survives_publish(void **state)
 {
 	char g1[TSHM_SEGNAME_MAX], g2[TSHM_SEGNAME_MAX], g3[TSHM_SEGNAME_MAX];
 	uint64_t sum1, sum2, sum3;
@@ -554,17 +341,14 @@ static void test_reader_survives_publish(void **state)
 	int slot1, slot2, slot3;
 
 	(void)state;
-	seg_name(g1, 1);
-	seg_name(g2, 2);
-	seg_name(g3, 3);
+	tshm_test_seg_name(g1, BUNDLE, 1);
+	tshm_test_seg_name(g2, BUNDLE, 2);
+	tshm_test_seg_name(g3, BUNDLE, 3);
 	sum1 = publish(1, 11);
 
 	/* The reader attaches generation 1. */
 	reader_start();
-	reader_cmd('G', 0, &r);
-	assert_int_equal(r.gen, 1);
-	if (r.sum != sum1)
-		fail_msg("reader's checksum of g1 differs from the writer's");
+	reader_get(1, sum1, &r);
 	slot1 = r.slot;
 	assert_int_equal(maps_state(rd.pid, g1), 1);
 	assert_int_equal(scan_mapping(rd.pid, g1), 0);
@@ -573,9 +357,9 @@ static void test_reader_survives_publish(void **state)
 	/* Publish N+1 while it reads. */
 	sum2 = publish(2, 22);
 	assert_true(sum2 != sum1);
-	if (shm_exists(g1))
+	if (tshm_test_shm_exists(g1))
 		fail_msg("%s still in /dev/shm after publishing g2", g1);
-	assert_true(shm_exists(g2));
+	assert_true(tshm_test_shm_exists(g2));
 	let_reader_read(); /* mismatches would fail here */
 	if (maps_state(rd.pid, g1) != 2)
 		fail_msg("reader's maps: %s is not shown \"(deleted)\" (state %d)", g1,
@@ -585,10 +369,7 @@ static void test_reader_survives_publish(void **state)
 			 scan_mapping(rd.pid, g1));
 
 	/* Its next get sees generation 2; the old view is still readable. */
-	reader_cmd('G', 0, &r);
-	assert_int_equal(r.gen, 2);
-	if (r.sum != sum2)
-		fail_msg("reader's checksum of g2 differs from the writer's");
+	reader_get(2, sum2, &r);
 	slot2 = r.slot;
 	assert_int_equal(r.held_gen[slot1], 1);
 	assert_int_equal(maps_state(rd.pid, g2), 1);
@@ -604,14 +385,11 @@ static void test_reader_survives_publish(void **state)
 
 	/* N+2 while the reader holds N+1 (and its pool caches it). */
 	sum3 = publish(3, 33);
-	assert_false(shm_exists(g2));
+	assert_false(tshm_test_shm_exists(g2));
 	let_reader_read();
 	assert_int_equal(maps_state(rd.pid, g2), 2);
 	assert_int_equal(scan_mapping(rd.pid, g2), 1);
-	reader_cmd('G', 0, &r);
-	assert_int_equal(r.gen, 3);
-	if (r.sum != sum3)
-		fail_msg("reader's checksum of g3 differs from the writer's");
+	reader_get(3, sum3, &r);
 	slot3 = r.slot;
 	assert_int_equal(r.held_gen[slot2], 2);
 	reader_cmd('P', slot2, &r);
@@ -620,8 +398,7 @@ static void test_reader_survives_publish(void **state)
 	assert_int_equal(scan_mapping(rd.pid, g3), 0);
 
 	/* A get without a new publish is served from the pool: same mapping. */
-	reader_cmd('G', 0, &r);
-	assert_int_equal(r.gen, 3);
+	reader_get(3, sum3, &r);
 	reader_cmd('P', r.slot, &r);
 	assert_int_equal(r.held_gen[slot3], 3);
 	reader_cmd('C', 0, &r);
@@ -629,26 +406,23 @@ static void test_reader_survives_publish(void **state)
 }
 
 /* Several readers at once, each on its own generation, all survive. */
-static void test_many_readers(void **state)
+static void test_multiproc_many_readers(void **state)
 {
-	struct reader readers[3];
+	struct tshm_test_child readers[3];
 	uint64_t sums[4];
 	struct reply r;
 	char names[4][TSHM_SEGNAME_MAX];
 
 	(void)state;
 	for (int g = 1; g <= 3; g++)
-		seg_name(names[g], (uint64_t)g);
+		tshm_test_seg_name(names[g], BUNDLE, (uint64_t)g);
 	sums[1] = publish(1, 101);
 	for (int i = 0; i < 3; i++) {
 		if (i > 0)
 			sums[i + 1] = publish((uint64_t)i + 1, 101 + (uint64_t)i);
 		reader_start();
 		readers[i] = rd;
-		reader_cmd('G', 0, &r);
-		assert_int_equal(r.gen, (uint64_t)i + 1);
-		if (r.sum != sums[i + 1])
-			fail_msg("reader %d: checksum of g%d differs", i, i + 1);
+		reader_get((uint64_t)i + 1, sums[i + 1], &r);
 	}
 	/* Readers 0 and 1 hold deleted generations, reader 2 the current one. */
 	for (int i = 0; i < 3; i++) {
@@ -657,8 +431,8 @@ static void test_many_readers(void **state)
 		assert_int_equal(maps_state(rd.pid, names[i + 1]), i < 2 ? 2 : 1);
 		assert_int_equal(scan_mapping(rd.pid, names[i + 1]), i < 2 ? 1 : 0);
 	}
-	assert_false(shm_exists(names[1]));
-	assert_false(shm_exists(names[2]));
+	assert_false(tshm_test_shm_exists(names[1]));
+	assert_false(tshm_test_shm_exists(names[2]));
 	for (int i = 0; i < 3; i++) {
 		rd = readers[i];
 		reader_stop();
@@ -668,8 +442,9 @@ static void test_many_readers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_reader_survives_publish, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_many_readers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_multiproc_reader_survives_publish, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_multiproc_many_readers, setup, teardown),
 	};
 
 	tshm_test_ns_init("mp");
