@@ -38,7 +38,8 @@ typedef int (*tshm_seg_cb)(const struct tshm_seg_entry *e, void *arg);
 
 /*
  * tshm_segments_scan - call @cb for every data segment of namespace @ns
- * (NULL: tshm_namespace()) in /dev/shm, in name order. A non-zero return
+ * (NULL: tshm_namespace()) in /dev/shm, sorted by bundle name, then by
+ * generation as a number (g9 before g10). A non-zero return
  * from @cb stops the scan and is returned. Returns 0, -TSHM_ENAME, -errno.
  * Thread-safe.
  */
