@@ -156,8 +156,8 @@ static int add_entry(struct scan *s, const char *dname)
 	}
 	e = &s->v[s->n];
 	memset(e, 0, sizeof(*e));
-	if (tshm_name_parse(name, NULL, e->bundle, &e->generation) < 0 || !e->bundle[0])
-		return 0; /* the catalog, or not a name of ours */
+	if (tshm_name_parse(name, NULL, e->bundle, &e->generation) < 0 || e->generation == 0)
+		return 0; /* the catalog, a ring, or not a name of ours */
 	strcpy(e->name, name);
 	s->n++;
 	return 0;

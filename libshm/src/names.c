@@ -11,6 +11,7 @@
 
 #define PREFIX "/tickshm."
 #define CATALOG "catalog"
+#define RING "ring"
 
 static int name_char_ok(char c)
 {
@@ -63,6 +64,17 @@ int tshm_name_catalog(char *buf, size_t len, const char *ns)
 	if (tshm_name_check(ns, TSHM_NAMESPACE_MAX) < 0)
 		return -TSHM_ENAME;
 	n = snprintf(buf, len, PREFIX "%s." CATALOG, ns);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int tshm_name_ring(char *buf, size_t len, const char *ns, const char *ring)
+{
+	int n;
+
+	if (tshm_name_check(ns, TSHM_NAMESPACE_MAX) < 0 ||
+	    tshm_name_check(ring, TSHM_BUNDLE_MAX) < 0)
+		return -TSHM_ENAME;
+	n = snprintf(buf, len, PREFIX "%s.%s." RING, ns, ring);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
@@ -125,7 +137,7 @@ int tshm_name_parse(const char *name, char ns[TSHM_NAMESPACE_MAX], char bundle[T
 	}
 	dot2 = strchr(dot1 + 1, '.');
 	if (!dot2 || take_component(dot1 + 1, dot2, bundle, TSHM_BUNDLE_MAX) < 0 ||
-	    parse_gen(dot2 + 1, &g) < 0)
+	    (strcmp(dot2 + 1, RING) != 0 && parse_gen(dot2 + 1, &g) < 0))
 		return -TSHM_ENAME;
 	if (gen)
 		*gen = g;

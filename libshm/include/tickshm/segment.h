@@ -5,7 +5,8 @@
  * ringbuf) build on these calls; they know nothing about bundle layouts.
  *
  * Names: data segments are "/tickshm.<namespace>.<bundle>.g<generation>", the
- * catalog is "/tickshm.<namespace>.catalog". Namespace and bundle names are
+ * catalog is "/tickshm.<namespace>.catalog", rings are
+ * "/tickshm.<namespace>.<ring>.ring". Namespace and bundle (or ring) names are
  * 1..31 and 1..47 characters of [A-Za-z0-9_-], so a name can never leave
  * /dev/shm or collide with another namespace's.
  */
@@ -65,9 +66,17 @@ TSHM_EXPORT int tshm_name_segment(char *buf, size_t len, const char *ns, const c
 TSHM_EXPORT int tshm_name_catalog(char *buf, size_t len, const char *ns);
 
 /*
+ * tshm_name_ring - format "/tickshm.<ns>.<ring>.ring" into @buf: the segment
+ * of a ring buffer (ringbuf module). Ring names follow bundle name rules.
+ * Returns 0, -TSHM_ENAME, or -ENAMETOOLONG. Thread-safe.
+ */
+TSHM_EXPORT int tshm_name_ring(char *buf, size_t len, const char *ns, const char *ring);
+
+/*
  * tshm_name_parse - split a segment name (with or without the leading '/')
  * into namespace, bundle and generation. A catalog name parses with
- * @bundle "" and *@gen 0. Either output buffer may be NULL.
+ * @bundle "" and *@gen 0; a ring name with the ring's name in @bundle and
+ * *@gen 0. Either output buffer may be NULL.
  * Returns 0 or -TSHM_ENAME if @name is not a tickshm segment name. Thread-safe.
  */
 TSHM_EXPORT int tshm_name_parse(const char *name, char ns[TSHM_NAMESPACE_MAX],
