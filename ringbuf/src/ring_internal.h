@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to ringbuf: the shared layout (RING.md) and the handle. */
+#ifndef TSHM_RING_INTERNAL_H
+#define TSHM_RING_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tickshm/ring.h"
+#include "tickshm/segment.h"
+
+#define RING_MAGIC UINT64_C(0x31474e524d485354) /* "TSHMRNG1" */
+#define RING_VERSION 1u
+#define RING_LINE 64u
+
+/* Lines 0-1: constants, written once by init. */
+struct ring_hdr {
+	uint64_t magic; /* stored last by init */
+	uint32_t version;
+	uint32_t flags;	    /* TSHM_RING_MP | TSHM_RING_MC */
+	uint32_t capacity;  /* power of two */
+	uint32_t msg_size;  /* bytes of one message */
+	uint32_t stride;    /* bytes between slots: msg_size (slots are packed) */
+	uint32_t max_peers; /* TSHM_RING_MAX_PEERS */
+	uint64_t total_size;
+	uint64_t peers_offset;
+	uint64_t dead_offset; /* MP: uint64_t[capacity]; 0 otherwise */
+	uint64_t slots_offset;
+	uint64_t start_index;
+	uint8_t reserved[56];
+};
+
+/* One side's indices, on a line of its own; only that side writes it. */
+struct ring_side {
+	uint64_t head; /* MP/MC: next index to claim (CAS); unused by SP/SC */
+	uint64_t tail; /* everything before it is published (producer) or freed (consumer) */
+	uint8_t pad[48];
+};
+
+/* Sleep/wake state: written only on the sleeping and closing paths, so the
+ * fast path's check of the waiter counts reads a line that stays cached. */
+struct ring_wait {
+	uint32_t data_futex;	/* bumped by producers when consumers sleep */
+	uint32_t data_waiters;	/* consumers asleep (or about to be) */
+	uint32_t space_futex;	/* bumped by consumers when producers sleep */
+	uint32_t space_waiters; /* producers asleep (or about to be) */
+	uint32_t closed;
+	uint32_t producers_seen; /* attached at least once: EPIPE needs a peer that was there */
+	uint32_t consumers_seen;
+	uint32_t dead_marks; /* reaps of producer claims so far: 0 lets consumers skip dead[] */
+	uint8_t pad[32];
+};
+
+enum { PEER_FREE = 0, PEER_CLAIMING = 1, PEER_ACTIVE = 2 };
+
+/* One attached handle, a line each. claim_* describe the range a multi-
+ * producer (or -consumer) handle has claimed and not yet published, so a
+ * peer stalled behind it can tell whether its owner died. */
+struct ring_peer {
+	uint32_t state; /* PEER_* (atomic) */
+	uint32_t role;	/* TSHM_RING_PRODUCER / TSHM_RING_CONSUMER */
+	uint32_t pid;
+	uint32_t claim_n;
+	uint64_t start_time; /* /proc/<pid>/stat starttime: survives pid reuse */
+	uint64_t claim_head;
+	uint64_t claim_active; /* atomic: 1 while [claim_head, +claim_n) is held */
+	uint8_t pad[24];
+};
+
+struct ring_shared {
+	struct ring_hdr hdr;   /* lines 0-1 */
+	struct ring_side prod; /* line 2 */
+	uint8_t guard1[RING_LINE];
+	struct ring_side cons; /* line 4 */
+	uint8_t guard2[RING_LINE];
+	struct ring_wait wait; /* line 6 */
+	uint8_t guard3[RING_LINE];
+	struct ring_peer peers[TSHM_RING_MAX_PEERS];
+};
+
+_Static_assert(sizeof(struct ring_hdr) == 2 * RING_LINE, "ring header");
+_Static_assert(sizeof(struct ring_side) == RING_LINE, "ring side");
+_Static_assert(sizeof(struct ring_wait) == RING_LINE, "ring wait");
+_Static_assert(sizeof(struct ring_peer) == RING_LINE, "ring peer");
+_Static_assert(__builtin_offsetof(struct ring_shared, prod) == 2 * RING_LINE, "prod line");
+_Static_assert(__builtin_offsetof(struct ring_shared, cons) == 4 * RING_LINE, "cons line");
+_Static_assert(__builtin_offsetof(struct ring_shared, wait) == 6 * RING_LINE, "wait line");
+_Static_assert(__builtin_offsetof(struct ring_shared, peers) == 8 * RING_LINE, "peers");
+
+/* The per-process handle. */
+struct tshm_ring {
+	struct ring_shared *sh;
+	uint8_t *slots;
+	uint64_t *dead; /* MP: dead[i & mask] == i marks index i as reaped */
+	uint32_t cap, mask, stride, msg_size, flags;
+	unsigned role;
+	int peer; /* our entry in sh->peers */
+	/* SP producer: next index to write; SC consumer: next index to read. */
+	uint64_t local;
+	/* The other side's index as last read: producers cache cons.tail,
+	 * consumers prod.tail; re-read only when they run out. */
+	uint64_t cached;
+	/* Pending zero-copy claim (reserve or peek). */
+	int zc_active;
+	uint64_t zc_head;  /* first index claimed */
+	uint32_t zc_skip;  /* dead slots before the messages handed out */
+	uint32_t zc_n;	   /* messages handed out */
+	uint32_t zc_total; /* indices claimed: skip + n (+ unused, MP reserve) */
+	struct tshm_ring_stats st;
+	struct tshm_segment seg; /* named rings: the mapping */
+};
+
+#define tshm_ring_load64(p, mo) atomic_load_explicit((_Atomic uint64_t *)(uintptr_t)(p), (mo))
+#define tshm_ring_store64(p, v, mo)                                                                \
+	atomic_store_explicit((_Atomic uint64_t *)(uintptr_t)(p), (v), (mo))
+#define tshm_ring_load32(p, mo) atomic_load_explicit((_Atomic uint32_t *)(uintptr_t)(p), (mo))
+#define tshm_ring_store32(p, v, mo)                                                                \
+	atomic_store_explicit((_Atomic uint32_t *)(uintptr_t)(p), (v), (mo))
+
+static inline void tshm_ring_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+/* peers.c */
+int tshm__ring_register(struct tshm_ring *r, unsigned role);
+void tshm__ring_unregister(struct tshm_ring *r);
+bool tshm__ring_peer_alive(const struct ring_peer *p);
+int tshm__ring_live_peers(struct tshm_ring *r, unsigned role);
+bool tshm__ring_reap(struct tshm_ring *r, unsigned role, uint64_t t);
+
+/* wait.c */
+void tshm__ring_wake(struct tshm_ring *r, uint32_t *futex, uint32_t *waiters);
+int64_t tshm__ring_now(void);
+int tshm__ring_sleep(struct tshm_ring *r, uint32_t *futex, uint32_t *waiters,
+		     bool (*ready)(struct tshm_ring *), int64_t deadline);
+void tshm__ring_wait_turn(struct tshm_ring *r, struct ring_side *side, uint64_t head,
+			  unsigned role);
+
+#endif
