@@ -15,12 +15,17 @@
 
 /* ---- time ---------------------------------------------------------------- */
 
-int64_t tshm_test_now_ms(void)
+int64_t tshm_test_now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t tshm_test_now_ms(void)
+{
+	return tshm_test_now_ns() / 1000000;
 }
 
 void tshm_test_sleep_us(long us)

@@ -39,6 +39,9 @@
 
 /* ---- time ---------------------------------------------------------------- */
 
+/* tshm_test_now_ns - CLOCK_MONOTONIC in nanoseconds. */
+int64_t tshm_test_now_ns(void);
+
 /* tshm_test_now_ms - CLOCK_MONOTONIC in milliseconds. */
 int64_t tshm_test_now_ms(void);
 

@@ -9,8 +9,12 @@
  */
 #include "ring_test.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* White box: the waiter counts show when a thread is really asleep. */
 #include "../../ringbuf/src/ring_internal.h"
@@ -47,8 +51,8 @@ static struct pair *pair_open(uint32_t cap, uint32_t slot, uint32_t flags, uint6
 		}
 	assert_non_null(x);
 	x->mem = rt_ring_mem(&prm, &x->size);
-	RT_CHECK(tshm_ring_attach_mem(&x->p, x->mem, x->size, TSHM_RING_PRODUCER));
-	RT_CHECK(tshm_ring_attach_mem(&x->c, x->mem, x->size, TSHM_RING_CONSUMER));
+	TSHM_TEST_CHECK(tshm_ring_attach_mem(&x->p, x->mem, x->size, TSHM_RING_PRODUCER));
+	TSHM_TEST_CHECK(tshm_ring_attach_mem(&x->c, x->mem, x->size, TSHM_RING_CONSUMER));
 	return x;
 }
 
@@ -86,26 +90,111 @@ static void expect_msgs(const struct rt_msg *m, unsigned n, uint64_t first)
 	}
 }
 
-static void *wait_flag(_Atomic int *flag, int64_t timeout_ns)
+/* Enqueue messages @first .. @first + @n - 1 (@n <= 8) on @x, dequeue them intact. */
+static void round_trip(struct pair *x, unsigned n, uint64_t first)
 {
-	int64_t deadline = rt_now() + timeout_ns;
+	struct rt_msg in[8], out[8];
 
-	while (!atomic_load(flag) && rt_now() < deadline)
-		rt_sleep_us(100);
-	return atomic_load(flag) ? (void *)flag : NULL;
+	assert_true(n <= 8);
+	fill(in, n, first);
+	assert_int_equal(tshm_ring_enqueue_burst(x->p, in, n), (int)n);
+	assert_int_equal(tshm_ring_dequeue_burst(x->c, out, n), (int)n);
+	expect_msgs(out, n, first);
+}
+
+/* A peek of up to @n on consumer @c shows @want (> 0) messages from @first on. */
+static void peek_expect(struct tshm_ring *c, unsigned n, unsigned want, uint64_t first)
+{
+	unsigned got = 99;
+	int err = 99;
+	const struct rt_msg *rd = tshm_ring_peek(c, n, &got, &err);
+
+	assert_non_null(rd);
+	assert_int_equal(err, 0);
+	assert_int_equal(got, want);
+	expect_msgs(rd, want, first);
 }
 
 /* Wait until someone counts as a waiter in @w (really about to sleep or asleep). */
 static int wait_sleeper(uint32_t *w, int64_t timeout_ns)
 {
-	int64_t deadline = rt_now() + timeout_ns;
+	int64_t deadline = tshm_test_now_ns() + timeout_ns;
 
-	while (rt_now() < deadline) {
+	while (tshm_test_now_ns() < deadline) {
 		if (tshm_ring_load32(w, memory_order_acquire) > 0)
 			return 1;
 		sched_yield();
 	}
 	return 0;
+}
+
+/* enqueue_wait (@enqueue) or dequeue_wait of @n messages in @m on @r. */
+static int ring_wait(struct tshm_ring *r, int enqueue, struct rt_msg *m, unsigned n,
+		     int64_t timeout)
+{
+	return enqueue ? tshm_ring_enqueue_wait(r, m, n, timeout)
+		       : tshm_ring_dequeue_wait(r, m, n, timeout);
+}
+
+/* A thread making one ring_wait() call. */
+struct sleeper {
+	pthread_t th;
+	struct tshm_ring *r;
+	int enqueue;
+	unsigned n;
+	int64_t timeout;
+	int rc;
+	int64_t took; /* how long the call took */
+	_Atomic int done;
+	struct rt_msg buf[8];
+};
+
+static void *sleeper_main(void *arg)
+{
+	struct sleeper *s = arg;
+	int64_t t0 = tshm_test_now_ns();
+
+	s->rc = ring_wait(s->r, s->enqueue, s->buf, s->n, s->timeout);
+	s->took = tshm_test_now_ns() - t0;
+	atomic_store(&s->done, 1);
+	return NULL;
+}
+
+/*
+ * Start @s: a thread waiting in enqueue_wait (@enqueue: of messages @first,
+ * ...) or dequeue_wait of @n messages on @r, for up to @timeout.
+ */
+static void sleeper_start(struct sleeper *s, struct tshm_ring *r, int enqueue, unsigned n,
+			  int64_t timeout, uint64_t first)
+{
+	memset(s, 0, sizeof(*s));
+	s->r = r;
+	s->enqueue = enqueue;
+	s->n = n;
+	s->timeout = timeout;
+	if (enqueue)
+		fill(s->buf, n, first);
+	assert_int_equal(pthread_create(&s->th, NULL, sleeper_main, s), 0);
+}
+
+/* sleeper_start(), then wait until it sleeps: a waiter, and @settle_us later. */
+static void sleeper_asleep(struct sleeper *s, struct tshm_ring *r, int enqueue, unsigned n,
+			   int64_t timeout, uint64_t first, long settle_us)
+{
+	uint32_t *waiters = enqueue ? &r->sh->wait.space_waiters : &r->sh->wait.data_waiters;
+
+	sleeper_start(s, r, enqueue, n, timeout, first);
+	assert_true(wait_sleeper(waiters, 5 * RT_SEC));
+	tshm_test_sleep_us(settle_us);
+}
+
+/* Join @s (done within 5 s): its call returned @want_rc, in under a second. */
+static void sleeper_join(struct sleeper *s, int want_rc)
+{
+	assert_true(rt_wait_flag(&s->done, 1, 5 * RT_SEC));
+	assert_int_equal(pthread_join(s->th, NULL), 0);
+	assert_int_equal(s->rc, want_rc);
+	assert_true(s->took < RT_SEC);
 }
 
 /* ---- parameters, sizes, attach ---------------------------------------------- */
@@ -141,7 +230,7 @@ static void test_ring_params_invalid(void **state)
 	void *mem;
 
 	(void)state;
-	RT_CHECK(tshm_ring_mem_size(&ok, &big));
+	TSHM_TEST_CHECK(tshm_ring_mem_size(&ok, &big));
 	big += 1 << 20;
 	assert_int_equal(posix_memalign(&mem, 64, big), 0);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -195,7 +284,7 @@ static void test_ring_init_mem_errors(void **state)
 	size_t size;
 
 	(void)state;
-	RT_CHECK(tshm_ring_mem_size(&p, &size));
+	TSHM_TEST_CHECK(tshm_ring_mem_size(&p, &size));
 	assert_int_equal(posix_memalign((void **)&mem, 64, size + 128), 0);
 	assert_int_equal(tshm_ring_init_mem(NULL, size, &p), -EINVAL);
 	for (size_t off = 1; off < 64; off *= 2)
@@ -295,9 +384,7 @@ static void test_ring_role_errors(void **state)
 		assert_true(tshm_ring_release(x->p, 0) < 0);
 		/* Nothing happened: the ring is still open and empty. */
 		assert_int_equal(tshm_ring_count(x->p), 0);
-		assert_int_equal(tshm_ring_enqueue_burst(x->p, m, 4), 4);
-		assert_int_equal(tshm_ring_dequeue_burst(x->c, m, 4), 4);
-		expect_msgs(m, 4, 0);
+		round_trip(x, 4, 0);
 		pair_close(x);
 	}
 }
@@ -347,8 +434,8 @@ static void test_ring_peer_table_full(void **state)
 
 	(void)state;
 	for (unsigned i = 0; i < TSHM_RING_MAX_PEERS; i++)
-		RT_CHECK(tshm_ring_attach_mem(&h[i], mem, size,
-					      i % 2 ? TSHM_RING_CONSUMER : TSHM_RING_PRODUCER));
+		TSHM_TEST_CHECK(tshm_ring_attach_mem(
+		    &h[i], mem, size, i % 2 ? TSHM_RING_CONSUMER : TSHM_RING_PRODUCER));
 	assert_int_equal(tshm_ring_attach_mem(&extra, mem, size, TSHM_RING_PRODUCER), -EBUSY);
 	assert_null(extra);
 	assert_int_equal(tshm_ring_attach_mem(&extra, mem, size, TSHM_RING_CONSUMER), -EBUSY);
@@ -524,6 +611,31 @@ static void test_ring_zero_copy_odd_slot(void **state)
 /* ---- wrap-around ---------------------------------------------------------------- */
 
 /*
+ * What a call for @n messages must move in mode @mode (0 burst, 1 bulk,
+ * 2 zero copy) when @avail messages (or free slots) are there, @contig of
+ * them before the end of the slot array: burst as many as there are, bulk
+ * all or nothing, zero copy as many as there are contiguously.
+ */
+static unsigned wrap_want(unsigned mode, unsigned n, uint64_t avail, uint64_t contig)
+{
+	uint64_t want = n < avail ? n : avail;
+
+	if (mode == 1)
+		return n <= avail ? n : 0;
+	if (mode == 2 && contig < want)
+		want = contig;
+	return (unsigned)want;
+}
+
+/* Mode 0 (burst) or 1 (bulk): enqueue (@enqueue) or dequeue @n messages of @m on @r. */
+static int wrap_copy(struct tshm_ring *r, int enqueue, unsigned mode, struct rt_msg *m, unsigned n)
+{
+	if (enqueue)
+		return mode ? tshm_ring_enqueue_bulk(r, m, n) : tshm_ring_enqueue_burst(r, m, n);
+	return mode ? tshm_ring_dequeue_bulk(r, m, n) : tshm_ring_dequeue_burst(r, m, n);
+}
+
+/*
  * One producer and one consumer handle driven from this thread over many
  * laps with random burst/bulk/reserve and burst/bulk/peek sizes, starting
  * at @start: every return value is predicted and every message verified.
@@ -539,29 +651,21 @@ static void run_wrap(uint32_t flags, uint64_t start, uint32_t cap, uint64_t laps
 	x = pair_open(cap, sizeof(struct rt_msg), flags, start);
 	while (recv < total) {
 		uint64_t r = rt_mix(rng++);
-		unsigned n = 1 + (unsigned)(r % (cap + 2)), want, got = 0;
-		uint64_t room = cap - (sent - recv);
+		unsigned n = 1 + (unsigned)(r % (cap + 2)), mode = (unsigned)((r >> 8) % 3), want;
+		unsigned got = 0;
 		int k = 0, err = 0;
 
 		if (sent < total) {
 			if (n > total - sent)
 				n = (unsigned)(total - sent);
 			fill(in, n, sent);
-			switch ((r >> 8) % 3) {
-			case 0:
-				want = n < room ? n : (unsigned)room;
-				k = tshm_ring_enqueue_burst(x->p, in, n);
-				break;
-			case 1:
-				want = n <= room ? n : 0;
-				k = tshm_ring_enqueue_bulk(x->p, in, n);
-				break;
-			default: {
-				uint64_t contig = cap - ((start + sent) & mask);
+			want = wrap_want(mode, n, cap - (sent - recv),
+					 cap - ((start + sent) & mask));
+			if (mode < 2) {
+				k = wrap_copy(x->p, 1, mode, in, n);
+			} else {
 				struct rt_msg *w = tshm_ring_reserve(x->p, n, &got, &err);
 
-				want = n < room ? n : (unsigned)room;
-				want = want < contig ? want : (unsigned)contig;
 				assert_int_equal(err, 0);
 				if (want)
 					assert_non_null(w);
@@ -571,34 +675,24 @@ static void run_wrap(uint32_t flags, uint64_t start, uint32_t cap, uint64_t laps
 					assert_int_equal(tshm_ring_commit(x->p, got), (int)got);
 				}
 			}
-			}
 			if (k != (int)want)
 				fail_msg(
 				    "flags %u start %llu sent %llu: enqueue(%u) mode %u -> %d, "
 				    "want %u",
 				    flags, (unsigned long long)start, (unsigned long long)sent, n,
-				    (unsigned)((r >> 8) % 3), k, want);
+				    mode, k, want);
 			sent += (uint64_t)k;
 		}
 		assert_int_equal(tshm_ring_count(x->c), sent - recv);
 		n = 1 + (unsigned)((r >> 16) % (cap + 2));
-		uint64_t have = sent - recv;
-		switch ((r >> 24) % 3) {
-		case 0:
-			want = n < have ? n : (unsigned)have;
-			k = tshm_ring_dequeue_burst(x->c, out, n);
-			break;
-		case 1:
-			want = n <= have ? n : 0;
-			k = tshm_ring_dequeue_bulk(x->c, out, n);
-			break;
-		default: {
-			uint64_t contig = cap - ((start + recv) & mask);
+		mode = (unsigned)((r >> 24) % 3);
+		want = wrap_want(mode, n, sent - recv, cap - ((start + recv) & mask));
+		if (mode < 2) {
+			k = wrap_copy(x->c, 0, mode, out, n);
+		} else {
 			const struct rt_msg *rd = tshm_ring_peek(x->c, n, &got, &err);
 			unsigned rel = got;
 
-			want = n < have ? n : (unsigned)have;
-			want = want < contig ? want : (unsigned)contig;
 			assert_int_equal(err, 0);
 			if (got) {
 				assert_non_null(rd);
@@ -615,12 +709,11 @@ static void run_wrap(uint32_t flags, uint64_t start, uint32_t cap, uint64_t laps
 			k = (int)rel;
 			want = rel;
 		}
-		}
 		if (k != (int)want)
 			fail_msg(
 			    "flags %u start %llu recv %llu: dequeue(%u) mode %u -> %d, want %u",
-			    flags, (unsigned long long)start, (unsigned long long)recv, n,
-			    (unsigned)((r >> 24) % 3), k, want);
+			    flags, (unsigned long long)start, (unsigned long long)recv, n, mode, k,
+			    want);
 		expect_msgs(out, (unsigned)k, recv);
 		recv += (uint64_t)k;
 	}
@@ -761,6 +854,28 @@ static void test_ring_reserve_contiguity(void **state)
 		}
 }
 
+/*
+ * An MP ring (@flags) of 8 holding message 0, then the 3 slots that a
+ * claim of 4 committed short skipped, then @after (at most 3) messages 1,
+ * 2, ... enqueued behind them.
+ */
+static struct pair *pair_open_skipped(uint32_t flags, unsigned after)
+{
+	struct rt_msg m[3], *w;
+	unsigned got;
+	struct pair *x = pair_open(8, sizeof(struct rt_msg), flags, 0);
+
+	assert_true(after <= 3);
+	w = tshm_ring_reserve(x->p, 4, &got, NULL);
+	assert_int_equal(got, 4);
+	fill(w, 4, 0);
+	w[1].seq = w[2].seq = w[3].seq = 999; /* would be visible if delivered */
+	assert_int_equal(tshm_ring_commit(x->p, 1), 1);
+	fill(m, after, 1);
+	assert_int_equal(tshm_ring_enqueue_burst(x->p, m, after), (int)after);
+	return x;
+}
+
 /* MP: a claim committed short leaves skipped slots; they are not messages. */
 static void test_ring_mp_skipped_not_delivered(void **state)
 {
@@ -771,24 +886,11 @@ static void test_ring_mp_skipped_not_delivered(void **state)
 		unsigned got;
 		struct pair *x;
 
-		x = pair_open(8, sizeof(struct rt_msg), TSHM_RING_MP | mc, 0);
-		w = tshm_ring_reserve(x->p, 4, &got, NULL);
-		assert_int_equal(got, 4);
-		fill(w, 4, 0);
-		w[1].seq = w[2].seq = w[3].seq = 999; /* would be visible if delivered */
-		assert_int_equal(tshm_ring_commit(x->p, 1), 1);
-		fill(m, 2, 1);
-		assert_int_equal(tshm_ring_enqueue_burst(x->p, m, 2), 2);
+		x = pair_open_skipped(TSHM_RING_MP | mc, 2);
 		/* peek: the live runs, skipping the dead slots. */
-		const struct rt_msg *rd = tshm_ring_peek(x->c, 8, &got, NULL);
-		assert_non_null(rd);
-		assert_int_equal(got, 1);
-		expect_msgs(rd, 1, 0);
+		peek_expect(x->c, 8, 1, 0);
 		assert_int_equal(tshm_ring_release(x->c, 1), 1);
-		rd = tshm_ring_peek(x->c, 8, &got, NULL);
-		assert_non_null(rd);
-		assert_int_equal(got, 2);
-		expect_msgs(rd, 2, 1);
+		peek_expect(x->c, 8, 2, 1);
 		assert_int_equal(tshm_ring_release(x->c, 2), 2);
 		assert_null(tshm_ring_peek(x->c, 8, &got, NULL));
 		/* Again with burst. */
@@ -809,19 +911,10 @@ static void test_ring_mp_skipped_not_delivered(void **state)
 /* count() is "messages committed and not yet consumed": skipped slots are none. */
 static void test_ring_mp_count_excludes_skipped(void **state)
 {
-	struct rt_msg m[4];
-	struct rt_msg *w;
-	unsigned got;
 	struct pair *x;
 
 	(void)state;
-	x = pair_open(8, sizeof(struct rt_msg), TSHM_RING_MP, 0);
-	w = tshm_ring_reserve(x->p, 4, &got, NULL);
-	assert_int_equal(got, 4);
-	fill(w, 1, 0);
-	assert_int_equal(tshm_ring_commit(x->p, 1), 1);
-	fill(m, 3, 1);
-	assert_int_equal(tshm_ring_enqueue_burst(x->p, m, 3), 3);
+	x = pair_open_skipped(TSHM_RING_MP, 3);
 	if (tshm_ring_count(x->c) != 4)
 		fail_msg("MP ring, reserve 4 / commit 1 then 3 enqueued: count() = %llu, want 4 "
 			 "(skipped slots counted as messages)",
@@ -834,19 +927,11 @@ static void test_ring_mp_bulk_across_skipped(void **state)
 {
 	(void)state;
 	for (uint32_t mc = 0; mc <= TSHM_RING_MC; mc += TSHM_RING_MC) {
-		struct rt_msg m[4], out[8];
-		struct rt_msg *w;
-		unsigned got;
+		struct rt_msg out[8];
 		struct pair *x;
 		int rc;
 
-		x = pair_open(8, sizeof(struct rt_msg), TSHM_RING_MP | mc, 0);
-		w = tshm_ring_reserve(x->p, 4, &got, NULL);
-		assert_int_equal(got, 4);
-		fill(w, 1, 0);
-		assert_int_equal(tshm_ring_commit(x->p, 1), 1);
-		fill(m, 3, 1);
-		assert_int_equal(tshm_ring_enqueue_burst(x->p, m, 3), 3);
+		x = pair_open_skipped(TSHM_RING_MP | mc, 3);
 		/* 4 messages are there (over 7 indices): bulk 4 takes all of them. */
 		rc = tshm_ring_dequeue_bulk(x->c, out, 4);
 		if (rc != 4)
@@ -864,7 +949,6 @@ static void test_ring_peek_release(void **state)
 	for (size_t f = 0; f < NFLAGS; f++) {
 		int mc = (all_flags[f] & TSHM_RING_MC) != 0;
 		struct rt_msg m[8], out[8];
-		const struct rt_msg *rd;
 		unsigned got = 99;
 		int err = 99;
 		struct pair *x;
@@ -876,11 +960,7 @@ static void test_ring_peek_release(void **state)
 		assert_int_equal(err, 0);
 		fill(m, 5, 0);
 		assert_int_equal(tshm_ring_enqueue_burst(x->p, m, 5), 5); /* slots 6,7,0,1,2 */
-		rd = tshm_ring_peek(x->c, 8, &got, &err);
-		assert_non_null(rd);
-		assert_int_equal(err, 0);
-		assert_int_equal(got, 2); /* contiguous up to the array end */
-		expect_msgs(rd, 2, 0);
+		peek_expect(x->c, 8, 2, 0); /* contiguous up to the array end */
 		/* A peek is pending: the handle refuses the rest. */
 		assert_null(tshm_ring_peek(x->c, 1, &got, &err));
 		assert_int_equal(err, -EINVAL);
@@ -894,26 +974,18 @@ static void test_ring_peek_release(void **state)
 			assert_int_equal(tshm_ring_release(x->c, 0), -EINVAL);
 			assert_int_equal(tshm_ring_release(x->c, 2), 2);
 			assert_int_equal(tshm_ring_count(x->c), 3);
-			rd = tshm_ring_peek(x->c, 2, &got, &err);
-			assert_int_equal(got, 2);
-			expect_msgs(rd, 2, 2);
+			peek_expect(x->c, 2, 2, 2);
 			assert_int_equal(tshm_ring_release(x->c, 2), 2);
 		} else {
 			/* SC: a partial release, then the rest is peeked again. */
 			assert_int_equal(tshm_ring_release(x->c, 1), 1);
 			assert_int_equal(tshm_ring_count(x->c), 4);
-			rd = tshm_ring_peek(x->c, 8, &got, &err);
-			assert_int_equal(got, 1);
-			expect_msgs(rd, 1, 1);
+			peek_expect(x->c, 8, 1, 1);
 			assert_int_equal(tshm_ring_release(x->c, 0), 0); /* releases nothing */
 			assert_int_equal(tshm_ring_count(x->c), 4);
-			rd = tshm_ring_peek(x->c, 8, &got, &err);
-			assert_int_equal(got, 1);
-			expect_msgs(rd, 1, 1);
+			peek_expect(x->c, 8, 1, 1);
 			assert_int_equal(tshm_ring_release(x->c, 1), 1);
-			rd = tshm_ring_peek(x->c, 2, &got, &err);
-			assert_int_equal(got, 2);
-			expect_msgs(rd, 2, 2);
+			peek_expect(x->c, 2, 2, 2);
 			assert_int_equal(tshm_ring_release(x->c, 2), 2);
 		}
 		assert_int_equal(tshm_ring_release(x->c, 0), -EINVAL); /* nothing pending */
@@ -925,10 +997,7 @@ static void test_ring_peek_release(void **state)
 		tshm_ring_stats(x->c, &st);
 		assert_int_equal(st.messages, 5);
 		/* Released slots are free for the producer again. */
-		fill(m, 8, 5);
-		assert_int_equal(tshm_ring_enqueue_burst(x->p, m, 8), 8);
-		assert_int_equal(tshm_ring_dequeue_burst(x->c, out, 8), 8);
-		expect_msgs(out, 8, 5);
+		round_trip(x, 8, 5);
 		pair_close(x);
 	}
 }
@@ -954,19 +1023,20 @@ static void test_ring_close(void **state)
 		assert_int_equal(tshm_ring_enqueue_wait(x->p, m, 1, RT_SEC), -EPIPE);
 		assert_int_equal(tshm_ring_count(x->c), 3);
 		/* Consumers drain what was committed, then see the end, at once. */
-		t0 = rt_now();
+		t0 = tshm_test_now_ns();
 		assert_int_equal(tshm_ring_dequeue_wait(x->c, out, 2, 5 * RT_SEC), 2);
 		expect_msgs(out, 2, 0);
 		assert_int_equal(tshm_ring_dequeue_wait(x->c, out, 4, 5 * RT_SEC), 1);
 		expect_msgs(out, 1, 2);
 		assert_int_equal(tshm_ring_dequeue_wait(x->c, out, 4, 5 * RT_SEC), 0);
 		assert_int_equal(tshm_ring_dequeue_wait(x->c, out, 4, 0), 0);
-		assert_true(rt_now() - t0 < RT_SEC);
+		assert_true(tshm_test_now_ns() - t0 < RT_SEC);
 		assert_int_equal(tshm_ring_dequeue_burst(x->c, out, 4), 0);
 		/* A producer attached after the close sees it too. */
 		struct tshm_ring *p2;
 		if (all_flags[f] & TSHM_RING_MP) {
-			RT_CHECK(tshm_ring_attach_mem(&p2, x->mem, x->size, TSHM_RING_PRODUCER));
+			TSHM_TEST_CHECK(
+			    tshm_ring_attach_mem(&p2, x->mem, x->size, TSHM_RING_PRODUCER));
 			assert_int_equal(tshm_ring_enqueue_burst(p2, m, 1), -EPIPE);
 			tshm_ring_detach(p2);
 		}
@@ -974,84 +1044,46 @@ static void test_ring_close(void **state)
 	}
 }
 
-struct sleeper {
-	struct tshm_ring *r;
-	int64_t timeout;
-	unsigned n;
-	int rc;
-	int64_t took;
-	_Atomic int done;
-	struct rt_msg buf[8];
-};
-
-static void *sleep_dequeue(void *arg)
-{
-	struct sleeper *s = arg;
-	int64_t t0 = rt_now();
-
-	s->rc = tshm_ring_dequeue_wait(s->r, s->buf, s->n, s->timeout);
-	s->took = rt_now() - t0;
-	atomic_store(&s->done, 1);
-	return NULL;
-}
-
-static void *sleep_enqueue(void *arg)
-{
-	struct sleeper *s = arg;
-	int64_t t0 = rt_now();
-
-	s->rc = tshm_ring_enqueue_wait(s->r, s->buf, s->n, s->timeout);
-	s->took = rt_now() - t0;
-	atomic_store(&s->done, 1);
-	return NULL;
-}
-
 /* close wakes consumers asleep on an empty ring and producers asleep on a full one. */
 static void test_ring_close_wakes_sleepers(void **state)
 {
 	struct tshm_ring *p2;
-	struct sleeper s = {0};
+	struct sleeper s;
 	struct rt_msg m[8];
 	struct pair *x;
-	pthread_t th;
 
 	(void)state;
 	x = pair_open(8, sizeof(struct rt_msg), TSHM_RING_MP | TSHM_RING_MC, 0);
-	RT_CHECK(tshm_ring_attach_mem(&p2, x->mem, x->size, TSHM_RING_PRODUCER));
-	s.r = x->c;
-	s.n = 4;
-	s.timeout = 10 * RT_SEC;
-	assert_int_equal(pthread_create(&th, NULL, sleep_dequeue, &s), 0);
-	assert_true(wait_sleeper(&x->c->sh->wait.data_waiters, 5 * RT_SEC));
-	rt_sleep_us(2000);
+	TSHM_TEST_CHECK(tshm_ring_attach_mem(&p2, x->mem, x->size, TSHM_RING_PRODUCER));
+	sleeper_asleep(&s, x->c, 0, 4, 10 * RT_SEC, 0, 2000);
 	assert_int_equal(tshm_ring_close(p2), 0);
-	assert_non_null(wait_flag(&s.done, 5 * RT_SEC));
-	assert_int_equal(pthread_join(th, NULL), 0);
-	assert_int_equal(s.rc, 0);
-	assert_true(s.took < RT_SEC);
+	sleeper_join(&s, 0);
 	tshm_ring_detach(p2);
 	pair_close(x);
 
 	/* Producer asleep on a full ring; another producer closes. */
 	x = pair_open(8, sizeof(struct rt_msg), TSHM_RING_MP, 0);
-	RT_CHECK(tshm_ring_attach_mem(&p2, x->mem, x->size, TSHM_RING_PRODUCER));
+	TSHM_TEST_CHECK(tshm_ring_attach_mem(&p2, x->mem, x->size, TSHM_RING_PRODUCER));
 	fill(m, 8, 0);
 	assert_int_equal(tshm_ring_enqueue_burst(x->p, m, 8), 8);
-	memset(&s, 0, sizeof(s));
-	s.r = x->p;
-	s.n = 1;
-	s.timeout = 10 * RT_SEC;
-	fill(s.buf, 1, 8);
-	assert_int_equal(pthread_create(&th, NULL, sleep_enqueue, &s), 0);
-	assert_true(wait_sleeper(&x->p->sh->wait.space_waiters, 5 * RT_SEC));
-	rt_sleep_us(2000);
+	sleeper_asleep(&s, x->p, 1, 1, 10 * RT_SEC, 8, 2000);
 	assert_int_equal(tshm_ring_close(p2), 0);
-	assert_non_null(wait_flag(&s.done, 5 * RT_SEC));
-	assert_int_equal(pthread_join(th, NULL), 0);
-	assert_int_equal(s.rc, -EPIPE);
-	assert_true(s.took < RT_SEC);
+	sleeper_join(&s, -EPIPE);
 	tshm_ring_detach(p2);
 	pair_close(x);
+}
+
+/* A ring_wait() of 1 on @r that cannot succeed: times out after 20 ms
+ * (within a second), and at once with timeout 0. */
+static void expect_timeouts(struct tshm_ring *r, int enqueue, struct rt_msg *m)
+{
+	int64_t t0 = tshm_test_now_ns(), dt;
+
+	assert_int_equal(ring_wait(r, enqueue, m, 1, 20 * RT_MS), -ETIMEDOUT);
+	dt = tshm_test_now_ns() - t0;
+	assert_true(dt >= 20 * RT_MS);
+	assert_true(dt < RT_SEC);
+	assert_int_equal(ring_wait(r, enqueue, m, 1, 0), -ETIMEDOUT);
 }
 
 static void test_ring_timeouts(void **state)
@@ -1060,25 +1092,14 @@ static void test_ring_timeouts(void **state)
 	for (size_t f = 0; f < NFLAGS; f++) {
 		struct rt_msg m[8];
 		struct pair *x;
-		int64_t t0, dt;
 
 		x = pair_open(8, sizeof(struct rt_msg), all_flags[f], 0);
-		t0 = rt_now();
-		assert_int_equal(tshm_ring_dequeue_wait(x->c, m, 1, 20 * RT_MS), -ETIMEDOUT);
-		dt = rt_now() - t0;
-		assert_true(dt >= 20 * RT_MS);
-		assert_true(dt < RT_SEC);
-		assert_int_equal(tshm_ring_dequeue_wait(x->c, m, 1, 0), -ETIMEDOUT);
+		expect_timeouts(x->c, 0, m);
 		assert_int_equal(tshm_ring_dequeue_wait(x->c, m, 1, -1), -EINVAL);
 		assert_int_equal(tshm_ring_dequeue_wait(x->c, m, 1, INT64_MIN), -EINVAL);
 		fill(m, 8, 0);
 		assert_int_equal(tshm_ring_enqueue_wait(x->p, m, 8, 0), 8);
-		t0 = rt_now();
-		assert_int_equal(tshm_ring_enqueue_wait(x->p, m, 1, 20 * RT_MS), -ETIMEDOUT);
-		dt = rt_now() - t0;
-		assert_true(dt >= 20 * RT_MS);
-		assert_true(dt < RT_SEC);
-		assert_int_equal(tshm_ring_enqueue_wait(x->p, m, 1, 0), -ETIMEDOUT);
+		expect_timeouts(x->p, 1, m);
 		assert_int_equal(tshm_ring_enqueue_wait(x->p, m, 1, -5), -EINVAL);
 		/* Data there: a zero timeout still takes it. */
 		assert_int_equal(tshm_ring_dequeue_wait(x->c, m, 3, 0), 3);
@@ -1110,13 +1131,34 @@ static void test_ring_negative_timeout_consumes_nothing(void **state)
 	pair_close(x);
 }
 
+/*
+ * A wait for 0 messages on @x (enqueue_wait on the producer, else
+ * dequeue_wait on the consumer), which holds 3, with a 50 ms timeout must
+ * return within 3 s and move nothing. If it does not, the looping thread
+ * and @x stay behind.
+ */
+static void zero_wait_returns(struct pair *x, int enqueue, const char *what)
+{
+	static struct sleeper s; /* the thread may outlive the test */
+
+	sleeper_start(&s, enqueue ? x->p : x->c, enqueue, 0, 50 * RT_MS, 0);
+	if (!rt_wait_flag(&s.done, 1, 3 * RT_SEC)) {
+		pthread_detach(s.th);
+		pair_forget(x); /* the thread still uses it */
+		fail_msg(
+		    "%s_wait(n = 0, timeout 50 ms) on %s did not return within 3 s (busy loop)",
+		    enqueue ? "enqueue" : "dequeue", what);
+	}
+	assert_int_equal(pthread_join(s.th, NULL), 0);
+	assert_true(s.rc <= 0);
+	assert_int_equal(tshm_ring_count(x->c), 3);
+}
+
 /* n == 0 moves nothing, and the blocking calls still honour their timeout. */
 static void test_ring_zero_count_waits_return(void **state)
 {
 	struct pair *x; /* kept (leaked) if a call hangs: the thread still uses it */
-	static struct sleeper s;
 	struct rt_msg m[4];
-	pthread_t th;
 
 	(void)state;
 	x = pair_open(8, sizeof(struct rt_msg), 0, 0);
@@ -1128,35 +1170,8 @@ static void test_ring_zero_count_waits_return(void **state)
 	assert_int_equal(tshm_ring_dequeue_bulk(x->c, m, 0), 0);
 	assert_int_equal(tshm_ring_count(x->c), 3);
 
-	memset(&s, 0, sizeof(s));
-	s.r = x->c;
-	s.n = 0;
-	s.timeout = 50 * RT_MS;
-	assert_int_equal(pthread_create(&th, NULL, sleep_dequeue, &s), 0);
-	if (!wait_flag(&s.done, 3 * RT_SEC)) {
-		pthread_detach(th);
-		pair_forget(x); /* the thread still uses it */
-		fail_msg("dequeue_wait(n = 0, timeout 50 ms) on a non-empty ring did not return "
-			 "within 3 s (busy loop)");
-	}
-	assert_int_equal(pthread_join(th, NULL), 0);
-	assert_true(s.rc <= 0);
-	assert_int_equal(tshm_ring_count(x->c), 3);
-
-	memset(&s, 0, sizeof(s));
-	s.r = x->p;
-	s.n = 0;
-	s.timeout = 50 * RT_MS;
-	assert_int_equal(pthread_create(&th, NULL, sleep_enqueue, &s), 0);
-	if (!wait_flag(&s.done, 3 * RT_SEC)) {
-		pthread_detach(th);
-		pair_forget(x);
-		fail_msg("enqueue_wait(n = 0, timeout 50 ms) on a ring with room did not return "
-			 "within 3 s (busy loop)");
-	}
-	assert_int_equal(pthread_join(th, NULL), 0);
-	assert_true(s.rc <= 0);
-	assert_int_equal(tshm_ring_count(x->c), 3);
+	zero_wait_returns(x, 0, "a non-empty ring");
+	zero_wait_returns(x, 1, "a ring with room");
 	pair_close(x);
 }
 
@@ -1217,24 +1232,14 @@ static void test_ring_sleep_wake_stats(void **state)
 		struct sleeper s;
 		struct rt_msg m[8];
 		struct pair *x;
-		pthread_t th;
 
 		/* Consumer asleep on an empty ring, woken by one enqueue. */
 		x = pair_open(8, sizeof(struct rt_msg), flags[f], 0);
-		memset(&s, 0, sizeof(s));
-		s.r = x->c;
-		s.n = 8;
-		s.timeout = 5 * RT_SEC;
-		assert_int_equal(pthread_create(&th, NULL, sleep_dequeue, &s), 0);
-		assert_true(wait_sleeper(&x->c->sh->wait.data_waiters, 5 * RT_SEC));
-		rt_sleep_us(5000);
+		sleeper_asleep(&s, x->c, 0, 8, 5 * RT_SEC, 0, 5000);
 		fill(m, 1, 0);
 		assert_int_equal(tshm_ring_enqueue_burst(x->p, m, 1), 1);
-		assert_non_null(wait_flag(&s.done, 5 * RT_SEC));
-		assert_int_equal(pthread_join(th, NULL), 0);
-		assert_int_equal(s.rc, 1);
+		sleeper_join(&s, 1);
 		expect_msgs(s.buf, 1, 0);
-		assert_true(s.took < RT_SEC);
 		tshm_ring_stats(x->c, &cs);
 		tshm_ring_stats(x->p, &ps);
 		assert_true(cs.waits >= 1);
@@ -1252,20 +1257,10 @@ static void test_ring_sleep_wake_stats(void **state)
 		/* Producer asleep on a full ring, woken by one dequeue. */
 		fill(m, 8, 2);
 		assert_int_equal(tshm_ring_enqueue_burst(x->p, m, 8), 7);
-		memset(&s, 0, sizeof(s));
-		s.r = x->p;
-		s.n = 1;
-		s.timeout = 5 * RT_SEC;
-		fill(s.buf, 1, 9);
-		assert_int_equal(pthread_create(&th, NULL, sleep_enqueue, &s), 0);
-		assert_true(wait_sleeper(&x->p->sh->wait.space_waiters, 5 * RT_SEC));
-		rt_sleep_us(5000);
+		sleeper_asleep(&s, x->p, 1, 1, 5 * RT_SEC, 9, 5000);
 		assert_int_equal(tshm_ring_dequeue_burst(x->c, m, 1), 1);
 		expect_msgs(m, 1, 1);
-		assert_non_null(wait_flag(&s.done, 5 * RT_SEC));
-		assert_int_equal(pthread_join(th, NULL), 0);
-		assert_int_equal(s.rc, 1);
-		assert_true(s.took < RT_SEC);
+		sleeper_join(&s, 1);
 		tshm_ring_stats(x->c, &cs);
 		tshm_ring_stats(x->p, &ps);
 		assert_true(ps.waits >= 1);
@@ -1337,7 +1332,8 @@ static void run_threads(uint32_t flags, uint32_t np, uint32_t nc, uint32_t cap, 
 				     .start_index = UINT64_MAX - 1000};
 	struct worker w[RT_MAXP * 2];
 	struct rt_track *t = malloc(rt_track_size(np, per));
-	uint64_t total = 0, pmsgs = 0, cmsgs = 0;
+	uint64_t total, pmsgs = 0, cmsgs = 0;
+	char what[64];
 	size_t size;
 	void *mem = rt_ring_mem(&p, &size);
 
@@ -1361,9 +1357,10 @@ static void run_threads(uint32_t flags, uint32_t np, uint32_t nc, uint32_t cap, 
 	for (uint32_t i = 0; i < np + nc; i++)
 		assert_int_equal(pthread_join(w[i].th, NULL), 0);
 	rt_watchdog(0, "");
+	snprintf(what, sizeof(what), "flags %u %uP%uC", flags, np, nc);
 	for (uint32_t i = 0; i < np + nc; i++) {
 		if (w[i].rc != 0)
-			fail_msg("flags %u %uP%uC: %s %u returned %d (%s)", flags, np, nc,
+			fail_msg("%s: %s %u returned %d (%s)", what,
 				 i < nc ? "consumer" : "producer", w[i].id, w[i].rc,
 				 tshm_strerror(w[i].rc));
 		if (i < nc)
@@ -1371,19 +1368,7 @@ static void run_threads(uint32_t flags, uint32_t np, uint32_t nc, uint32_t cap, 
 		else
 			pmsgs += w[i].st.messages;
 	}
-	if (t->bad || t->dup || t->order || t->foreign)
-		fail_msg("flags %u %uP%uC: bad %llu dup %llu order %llu foreign %llu", flags, np,
-			 nc, (unsigned long long)t->bad, (unsigned long long)t->dup,
-			 (unsigned long long)t->order, (unsigned long long)t->foreign);
-	for (uint32_t i = 0; i < np; i++) {
-		uint64_t miss = rt_track_missing(t, i, per);
-
-		if (miss || atomic_load(&t->got[i]) != per)
-			fail_msg("flags %u %uP%uC: producer %u: got %llu of %llu, %llu missing",
-				 flags, np, nc, i, (unsigned long long)atomic_load(&t->got[i]),
-				 (unsigned long long)per, (unsigned long long)miss);
-		total += atomic_load(&t->got[i]);
-	}
+	total = rt_track_expect_all(t, what);
 	assert_int_equal(pmsgs, total);
 	assert_int_equal(cmsgs, total);
 	free(t);

@@ -16,26 +16,15 @@
 static void test_ring_kill_random_producer_death(void **state)
 {
 	(void)state;
-	kill_loop(ITERATIONS, rt_now() + BUDGET_NS, "kill");
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	rt_kill_kids();
-	tshm_test_ns_clean();
-	return 0;
+	kill_loop(ITERATIONS, tshm_test_now_ns() + BUDGET_NS, "kill");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_teardown(test_ring_kill_random_producer_death, teardown),
+	    cmocka_unit_test_teardown(test_ring_kill_random_producer_death, kill_teardown),
 	};
-	int rc;
 
 	tshm_test_ns_init("ringkill");
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	kill_free();
-	return rc;
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,7 +7,12 @@
  */
 #include "ring_test.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "tickshm/gc.h"
 #include "tickshm/segment.h"
@@ -201,9 +206,9 @@ static int open_damaged(void (*damage)(struct ring_shared *sh, void *arg), void 
 	struct tshm_ring *r = (void *)1;
 	int rc, rc2;
 
-	RT_CHECK(tshm_ring_create(NULL, "bad", &p));
-	RT_CHECK(tshm_name_ring(name, sizeof(name), tshm_test_ns(), "bad"));
-	RT_CHECK(tshm_segment_open(&seg, name, TSHM_SEG_RDWR));
+	TSHM_TEST_CHECK(tshm_ring_create(NULL, "bad", &p));
+	TSHM_TEST_CHECK(tshm_name_ring(name, sizeof(name), tshm_test_ns(), "bad"));
+	TSHM_TEST_CHECK(tshm_segment_open(&seg, name, TSHM_SEG_RDWR));
 	memcpy(&saved, seg.base, sizeof(saved));
 	damage(seg.base, arg);
 	rc = tshm_ring_open(&r, NULL, "bad", TSHM_RING_CONSUMER);
@@ -218,10 +223,10 @@ static int open_damaged(void (*damage)(struct ring_shared *sh, void *arg), void 
 		fail_msg("producer open says %d, consumer open %d", rc2, rc);
 	/* Repaired, it opens again. */
 	memcpy(seg.base, &saved, sizeof(saved));
-	RT_CHECK(tshm_ring_open(&r, NULL, "bad", TSHM_RING_CONSUMER));
+	TSHM_TEST_CHECK(tshm_ring_open(&r, NULL, "bad", TSHM_RING_CONSUMER));
 	tshm_ring_detach(r);
 	tshm_segment_close(&seg);
-	RT_CHECK(tshm_ring_unlink(NULL, "bad"));
+	TSHM_TEST_CHECK(tshm_ring_unlink(NULL, "bad"));
 	return rc;
 }
 
@@ -307,14 +312,14 @@ static void test_ring_named_truncated(void **state)
 	struct tshm_ring *r = (void *)1;
 
 	(void)state;
-	RT_CHECK(tshm_name_ring(name, sizeof(name), tshm_test_ns(), "short"));
-	RT_CHECK(tshm_segment_create(&seg, name, 64));
+	TSHM_TEST_CHECK(tshm_name_ring(name, sizeof(name), tshm_test_ns(), "short"));
+	TSHM_TEST_CHECK(tshm_segment_create(&seg, name, 64));
 	memset(seg.base, 0xff, 64);
 	/* Not sealed yet: still being written. */
 	int rc = tshm_ring_open(&r, NULL, "short", TSHM_RING_CONSUMER);
 	assert_true(rc == -EACCES || rc == -TSHM_EINCOMPLETE);
 	assert_null(r);
-	RT_CHECK(tshm_segment_seal(&seg, 0660));
+	TSHM_TEST_CHECK(tshm_segment_seal(&seg, 0660));
 	tshm_segment_close(&seg);
 	assert_int_equal(tshm_ring_open(&r, NULL, "short", TSHM_RING_CONSUMER), -TSHM_ECORRUPT);
 	assert_null(r);
@@ -347,7 +352,7 @@ static void test_ring_named_not_gc(void **state)
 	(void)state;
 	assert_int_equal(tshm_ring_create(NULL, "live", &params), 0);
 	assert_int_equal(tshm_ring_create(NULL, "idle", &params), 0);
-	RT_CHECK(tshm_ring_open(&p, NULL, "live", TSHM_RING_PRODUCER));
+	TSHM_TEST_CHECK(tshm_ring_open(&p, NULL, "live", TSHM_RING_PRODUCER));
 	rt_msg_make(&m, 3, 42);
 	assert_int_equal(tshm_ring_enqueue_burst(p, &m, 1), 1);
 	tshm_ring_detach(p); /* nobody maps "live" or "idle" now */
@@ -370,7 +375,7 @@ static void test_ring_named_not_gc(void **state)
 	assert_true(exists(tshm_test_ns(), "idle"));
 
 	/* Still intact and usable. */
-	RT_CHECK(tshm_ring_open(&c, NULL, "live", TSHM_RING_CONSUMER));
+	TSHM_TEST_CHECK(tshm_ring_open(&c, NULL, "live", TSHM_RING_CONSUMER));
 	memset(&m, 0, sizeof(m));
 	assert_int_equal(tshm_ring_dequeue_burst(c, &m, 1), 1);
 	assert_true(rt_msg_ok(&m) && m.seq == 42);
@@ -382,22 +387,17 @@ static void test_ring_named_not_gc(void **state)
 /* Two processes over a named ring, the basic way: a child produces, we consume. */
 static void test_ring_named_two_processes(void **state)
 {
-	struct tshm_ring *c;
+	struct tshm_ring *c, *p;
 	struct rt_msg m[8];
 	uint64_t next = 0;
 	pid_t pid;
 	int rc;
 
 	(void)state;
-	RT_CHECK(tshm_ring_create(NULL, "xp", &params));
-	RT_CHECK(tshm_ring_open(&c, NULL, "xp", TSHM_RING_CONSUMER));
-	pid = rt_fork();
+	TSHM_TEST_CHECK(tshm_ring_create(NULL, "xp", &params));
+	TSHM_TEST_CHECK(tshm_ring_open(&c, NULL, "xp", TSHM_RING_CONSUMER));
+	pid = rt_fork_open("xp", TSHM_RING_PRODUCER, 20, &p);
 	if (pid == 0) {
-		struct tshm_ring *p;
-
-		rt_child_init(20);
-		if (tshm_ring_open(&p, NULL, "xp", TSHM_RING_PRODUCER) < 0)
-			_exit(2);
 		for (uint64_t i = 0; i < 1000;) {
 			rt_msg_make(&m[0], 9, i);
 			int k = tshm_ring_enqueue_wait(p, m, 1, 5 * RT_SEC);
@@ -416,14 +416,14 @@ static void test_ring_named_two_processes(void **state)
 				fail_msg("message %llu wrong", (unsigned long long)next);
 	assert_int_equal(rc, 0);
 	assert_int_equal(next, 1000);
-	rt_expect_exit0(pid, 10 * RT_SEC, "producer");
+	tshm_test_expect_exit(pid, 10000, 0, "producer");
 	tshm_ring_detach(c);
-	RT_CHECK(tshm_ring_unlink(NULL, "xp"));
+	TSHM_TEST_CHECK(tshm_ring_unlink(NULL, "xp"));
 }
 
 static int kill_teardown(void **state)
 {
-	rt_kill_kids();
+	tshm_test_kill_children();
 	return teardown(state);
 }
 

@@ -13,6 +13,15 @@
  */
 #include "ring_test.h"
 
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "tickshm/segment.h"
 
 /* White box: the shared peer table, to fake a reused pid. */
@@ -21,6 +30,7 @@
 #define WAIT (3 * RT_SEC) /* timeout of every blocking ring call here */
 #define QUICK RT_SEC	  /* how long a dead peer may take to notice */
 #define CHILD_LIFE 30	  /* seconds before a forgotten child dies of SIGALRM */
+#define REAP_MS 5000	  /* for a dead (or dying) child to be reaped */
 
 static const char *const RING = "peers";
 
@@ -44,11 +54,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	(void)state;
-	rt_watchdog(0, "");
-	rt_kill_kids();
+	rt_teardown(state);
 	munmap(fl, sizeof(*fl));
-	tshm_test_ns_clean();
 	return 0;
 }
 
@@ -58,25 +65,36 @@ static void create(uint32_t cap, uint32_t flags)
 	    .capacity = cap, .slot_size = sizeof(struct rt_msg), .flags = flags};
 
 	tshm_ring_unlink(NULL, RING);
-	RT_CHECK(tshm_ring_create(NULL, RING, &p));
+	TSHM_TEST_CHECK(tshm_ring_create(NULL, RING, &p));
 }
 
 static struct tshm_ring *open_ring(unsigned role)
 {
 	struct tshm_ring *r;
 
-	RT_CHECK(tshm_ring_open(&r, NULL, RING, role));
+	TSHM_TEST_CHECK(tshm_ring_open(&r, NULL, RING, role));
 	return r;
 }
 
-/* Child helper: open or die with a code. */
-static struct tshm_ring *child_open(unsigned role)
+/* A child attached to the ring as @role (*@r set in the child). */
+static pid_t fork_peer(unsigned role, struct tshm_ring **r)
 {
-	struct tshm_ring *r;
+	return rt_fork_open(RING, role, CHILD_LIFE, r);
+}
 
-	if (tshm_ring_open(&r, NULL, RING, role) < 0)
-		_exit(2);
-	return r;
+/*
+ * Child: die by SIGKILL after @delay_us, by when the parent is asleep in a
+ * ring call; or (@delay_us < 0) wait for the parent to send it.
+ */
+static _Noreturn void child_die(long delay_us)
+{
+	if (delay_us < 0)
+		for (;;)
+			pause();
+	if (delay_us > 0)
+		tshm_test_sleep_us(delay_us);
+	raise(SIGKILL);
+	_exit(5);
 }
 
 static void child_enqueue(struct tshm_ring *r, uint32_t id, uint64_t first, unsigned n)
@@ -92,24 +110,14 @@ static void child_enqueue(struct tshm_ring *r, uint32_t id, uint64_t first, unsi
 
 static int wait_ready(int want, int64_t timeout)
 {
-	int64_t deadline = rt_now() + timeout;
-
-	while (atomic_load(&fl->ready) < want)
-		if (rt_now() > deadline)
-			return 0;
-		else
-			rt_sleep_us(100);
-	return 1;
+	return rt_wait_flag(&fl->ready, want, timeout);
 }
 
 /* Wait for @pid to be dead: reaped (@zombie 0) or a zombie left unreaped. */
 static void wait_dead(pid_t pid, int zombie)
 {
-	int st;
-
 	if (!zombie) {
-		assert_int_equal(rt_reap(pid, rt_now() + 5 * RT_SEC, &st), 0);
-		assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+		tshm_test_expect_signal(pid, REAP_MS, SIGKILL, "peer %d", (int)pid);
 		return;
 	}
 	siginfo_t si;
@@ -137,13 +145,21 @@ static int drain(struct tshm_ring *c, uint32_t want_id, uint64_t *seqs, unsigned
 	return rc;
 }
 
+/* Reap @pid, left a zombie by wait_dead(). */
+static void reap(pid_t pid)
+{
+	int st;
+
+	assert_int_equal(tshm_test_reap(pid, REAP_MS, &st), 0);
+}
+
 /* ---- SPSC: producer dies ------------------------------------------------------ */
 
 static void spsc_producer_dies(int zombie, int asleep)
 {
 	uint64_t seqs[64];
 	unsigned n = 0;
-	struct tshm_ring *c, *p2;
+	struct tshm_ring *c, *p, *p2;
 	int64_t t0;
 	pid_t pid;
 	int rc;
@@ -151,10 +167,8 @@ static void spsc_producer_dies(int zombie, int asleep)
 	create(64, 0);
 	c = open_ring(TSHM_RING_CONSUMER);
 	atomic_store(&fl->ready, 0);
-	pid = rt_fork();
+	pid = fork_peer(TSHM_RING_PRODUCER, &p);
 	if (pid == 0) {
-		rt_child_init(CHILD_LIFE);
-		struct tshm_ring *p = child_open(TSHM_RING_PRODUCER);
 		unsigned got;
 		struct rt_msg *w;
 
@@ -165,13 +179,7 @@ static void spsc_producer_dies(int zombie, int asleep)
 			_exit(4);
 		memset(w, 0x5a, got * sizeof(*w));
 		atomic_store(&fl->ready, 1);
-		if (asleep)
-			rt_sleep_us(50000); /* the consumer is asleep in dequeue_wait by then */
-		else
-			for (;;)
-				pause();
-		raise(SIGKILL);
-		_exit(5);
+		child_die(asleep ? 50000 : -1); /* the consumer sleeps in dequeue_wait by then */
 	}
 	assert_true(wait_ready(1, 5 * RT_SEC));
 	if (!asleep) {
@@ -179,7 +187,7 @@ static void spsc_producer_dies(int zombie, int asleep)
 		wait_dead(pid, zombie);
 	}
 	rt_watchdog(20, "drain after the producer died");
-	t0 = rt_now();
+	t0 = tshm_test_now_ns();
 	rc = drain(c, 1, seqs, &n, 64);
 	rt_watchdog(0, "");
 	if (rc != -EPIPE)
@@ -187,12 +195,12 @@ static void spsc_producer_dies(int zombie, int asleep)
 	assert_int_equal(n, 40);
 	for (unsigned i = 0; i < n; i++)
 		assert_int_equal(seqs[i], i);
-	assert_true(rt_now() - t0 < QUICK + (asleep ? 50 * RT_MS : 0));
+	assert_true(tshm_test_now_ns() - t0 < QUICK + (asleep ? 50 * RT_MS : 0));
 	/* Again: still -EPIPE, at once. */
 	struct rt_msg m;
-	t0 = rt_now();
+	t0 = tshm_test_now_ns();
 	assert_int_equal(tshm_ring_dequeue_wait(c, &m, 1, WAIT), -EPIPE);
-	assert_true(rt_now() - t0 < QUICK);
+	assert_true(tshm_test_now_ns() - t0 < QUICK);
 	if (asleep)
 		wait_dead(pid, zombie);
 	/* The SP role is free again: a new producer attaches and is heard. */
@@ -204,10 +212,8 @@ static void spsc_producer_dies(int zombie, int asleep)
 	assert_true(rt_msg_ok(&m) && m.producer == 2);
 	tshm_ring_detach(p2);
 	tshm_ring_detach(c);
-	if (zombie) {
-		int st;
-		assert_int_equal(rt_reap(pid, rt_now() + 5 * RT_SEC, &st), 0);
-	}
+	if (zombie)
+		reap(pid);
 }
 
 static void test_ring_peers_spsc_producer_killed(void **state)
@@ -233,7 +239,7 @@ static void test_ring_peers_spsc_producer_dies_while_consumer_sleeps(void **stat
 static void consumer_dies(uint32_t flags, int asleep)
 {
 	struct rt_msg m[8];
-	struct tshm_ring *p;
+	struct tshm_ring *p, *c;
 	int64_t t0;
 	pid_t pid;
 	int rc;
@@ -241,23 +247,15 @@ static void consumer_dies(uint32_t flags, int asleep)
 	create(8, flags);
 	p = open_ring(TSHM_RING_PRODUCER);
 	atomic_store(&fl->ready, 0);
-	pid = rt_fork();
+	pid = fork_peer(TSHM_RING_CONSUMER, &c);
 	if (pid == 0) {
-		rt_child_init(CHILD_LIFE);
-		struct tshm_ring *c = child_open(TSHM_RING_CONSUMER);
 		struct rt_msg b[2];
 
 		atomic_store(&fl->ready, 1);
 		if (tshm_ring_dequeue_wait(c, b, 2, WAIT) != 2)
 			_exit(3);
 		atomic_store(&fl->ready, 2);
-		if (asleep)
-			rt_sleep_us(50000); /* the producer is asleep on the full ring */
-		else
-			for (;;)
-				pause();
-		raise(SIGKILL);
-		_exit(4);
+		child_die(asleep ? 50000 : -1); /* the producer sleeps on the full ring by then */
 	}
 	assert_true(wait_ready(1, 5 * RT_SEC));
 	for (unsigned i = 0; i < 8; i++)
@@ -270,7 +268,7 @@ static void consumer_dies(uint32_t flags, int asleep)
 		wait_dead(pid, 1);
 	}
 	rt_watchdog(20, "enqueue_wait after the consumer died");
-	t0 = rt_now();
+	t0 = tshm_test_now_ns();
 	rc = tshm_ring_enqueue_wait(p, m, 1, WAIT);
 	rt_watchdog(0, "");
 	if (rc != -EPIPE)
@@ -278,7 +276,7 @@ static void consumer_dies(uint32_t flags, int asleep)
 		    "flags %u: enqueue_wait on a full ring with its consumer dead returned %d, "
 		    "want -EPIPE",
 		    flags, rc);
-	assert_true(rt_now() - t0 < QUICK + (asleep ? 50 * RT_MS : 0));
+	assert_true(tshm_test_now_ns() - t0 < QUICK + (asleep ? 50 * RT_MS : 0));
 	wait_dead(pid, 1);
 	/* A new consumer takes over and finds the 8 messages. */
 	struct tshm_ring *c2 = open_ring(TSHM_RING_CONSUMER);
@@ -288,8 +286,7 @@ static void consumer_dies(uint32_t flags, int asleep)
 	assert_int_equal(tshm_ring_enqueue_wait(p, m, 1, WAIT), 1);
 	tshm_ring_detach(c2);
 	tshm_ring_detach(p);
-	int st;
-	assert_int_equal(rt_reap(pid, rt_now() + 5 * RT_SEC, &st), 0);
+	reap(pid);
 }
 
 static void test_ring_peers_consumer_killed(void **state)
@@ -314,11 +311,10 @@ static void test_ring_peers_consumer_dies_while_producer_sleeps(void **state)
  */
 static pid_t claim_and_die(unsigned before)
 {
-	pid_t pid = rt_fork();
+	struct tshm_ring *p;
+	pid_t pid = fork_peer(TSHM_RING_PRODUCER, &p);
 
 	if (pid == 0) {
-		rt_child_init(CHILD_LIFE);
-		struct tshm_ring *p = child_open(TSHM_RING_PRODUCER);
 		unsigned got;
 		struct rt_msg *w;
 
@@ -328,8 +324,23 @@ static pid_t claim_and_die(unsigned before)
 			_exit(4);
 		for (unsigned i = 0; i < got; i++)
 			rt_msg_make(&w[i], 1, 1000 + i);
-		raise(SIGKILL);
-		_exit(5);
+		child_die(0);
+	}
+	return pid;
+}
+
+/* A child consumer peeks @n messages and dies by SIGKILL holding them. */
+static pid_t peek_and_die(unsigned n)
+{
+	struct tshm_ring *c;
+	pid_t pid = fork_peer(TSHM_RING_CONSUMER, &c);
+
+	if (pid == 0) {
+		unsigned got;
+
+		if (!tshm_ring_peek(c, n, &got, NULL) || got != n)
+			_exit(4);
+		child_die(0);
 	}
 	return pid;
 }
@@ -338,7 +349,7 @@ static pid_t claim_and_die(unsigned before)
 static void mp_dead_claim_live_producer(uint32_t flags, int zombie)
 {
 	unsigned from1 = 0, from2 = 0;
-	struct tshm_ring *c;
+	struct tshm_ring *c, *p;
 	struct rt_msg m[8];
 	pid_t victim, live;
 	int64_t t0;
@@ -350,11 +361,9 @@ static void mp_dead_claim_live_producer(uint32_t flags, int zombie)
 	wait_dead(victim, zombie);
 	atomic_store(&fl->rc, -1);
 	atomic_store(&fl->reaped, 0);
-	t0 = rt_now();
-	live = rt_fork();
+	t0 = tshm_test_now_ns();
+	live = fork_peer(TSHM_RING_PRODUCER, &p);
 	if (live == 0) {
-		rt_child_init(CHILD_LIFE);
-		struct tshm_ring *p = child_open(TSHM_RING_PRODUCER);
 		struct tshm_ring_stats st;
 
 		child_enqueue(p, 2, 0, 10); /* 3 + 4 + 10 <= 32: never waits for room */
@@ -364,8 +373,8 @@ static void mp_dead_claim_live_producer(uint32_t flags, int zombie)
 		tshm_ring_detach(p);
 		_exit(0);
 	}
-	rt_expect_exit0(live, 5 * RT_SEC, "live producer behind a dead claim");
-	assert_true(rt_now() - t0 < QUICK);
+	tshm_test_expect_exit(live, 5000, 0, "live producer behind a dead claim");
+	assert_true(tshm_test_now_ns() - t0 < QUICK);
 	assert_int_equal(atomic_load(&fl->rc), 0);
 	rt_watchdog(20, "consumer after a dead claim");
 	for (;;) {
@@ -392,10 +401,8 @@ static void mp_dead_claim_live_producer(uint32_t flags, int zombie)
 	tshm_ring_stats(c, &st);
 	assert_int_equal(atomic_load(&fl->reaped) + st.reaped, 4); /* exactly the claim */
 	tshm_ring_detach(c);
-	if (zombie) {
-		int s;
-		assert_int_equal(rt_reap(victim, rt_now() + 5 * RT_SEC, &s), 0);
-	}
+	if (zombie)
+		reap(victim);
 }
 
 static void test_ring_peers_mp_claim_reaped_by_producer(void **state)
@@ -425,14 +432,14 @@ static void test_ring_peers_mp_claim_reaped_by_consumer(void **state)
 		victim = claim_and_die(5);
 		wait_dead(victim, 1);
 		rt_watchdog(20, "consumer reaping a dead claim");
-		t0 = rt_now();
+		t0 = tshm_test_now_ns();
 		rc = drain(c, 1, seqs, &n, 16);
 		rt_watchdog(0, "");
 		if (rc != -EPIPE)
 			fail_msg(
 			    "drain after the only producer died holding a claim: %d, want -EPIPE",
 			    rc);
-		assert_true(rt_now() - t0 < QUICK);
+		assert_true(tshm_test_now_ns() - t0 < QUICK);
 		assert_int_equal(n, 5);
 		for (unsigned i = 0; i < n; i++)
 			assert_int_equal(seqs[i], i);
@@ -450,8 +457,7 @@ static void test_ring_peers_mp_claim_reaped_by_consumer(void **state)
 		}
 		tshm_ring_detach(p);
 		tshm_ring_detach(c);
-		int s;
-		assert_int_equal(rt_reap(victim, rt_now() + 5 * RT_SEC, &s), 0);
+		reap(victim);
 	}
 }
 
@@ -459,7 +465,7 @@ static void test_ring_peers_mp_claim_reaped_by_consumer(void **state)
 
 static void test_ring_peers_mc_claim_reaped(void **state)
 {
-	struct tshm_ring *p;
+	struct tshm_ring *p, *c;
 	struct rt_msg m[8];
 	pid_t victim, other;
 	int64_t t0;
@@ -477,16 +483,14 @@ static void test_ring_peers_mc_claim_reaped(void **state)
 		atomic_store(&fl->n, 0);
 		atomic_store(&fl->rc, 1);
 		/* The other consumer attaches first and idles until told. */
-		other = rt_fork();
+		other = fork_peer(TSHM_RING_CONSUMER, &c);
 		if (other == 0) {
-			rt_child_init(CHILD_LIFE);
-			struct tshm_ring *c = child_open(TSHM_RING_CONSUMER);
 			struct rt_msg b[8];
 			int k;
 
 			atomic_store(&fl->ready, 1);
 			while (!atomic_load(&fl->go))
-				rt_sleep_us(200);
+				tshm_test_sleep_us(200);
 			while ((k = tshm_ring_dequeue_wait(c, b, 8, WAIT)) > 0)
 				for (int i = 0; i < k; i++) {
 					uint64_t j = atomic_fetch_add(&fl->n, 1);
@@ -499,26 +503,16 @@ static void test_ring_peers_mc_claim_reaped(void **state)
 			_exit(0);
 		}
 		assert_true(wait_ready(1, 5 * RT_SEC));
-		victim = rt_fork();
-		if (victim == 0) {
-			rt_child_init(CHILD_LIFE);
-			struct tshm_ring *c = child_open(TSHM_RING_CONSUMER);
-			unsigned got;
-
-			if (!tshm_ring_peek(c, 4, &got, NULL) || got != 4)
-				_exit(4);
-			raise(SIGKILL); /* holding sequences 0..3 */
-			_exit(5);
-		}
+		victim = peek_and_die(4); /* holding sequences 0..3 */
 		wait_dead(victim, mp);
 		/* The ring is full and its head claim dead: the producer reclaims it. */
 		rt_watchdog(20, "producer behind a dead consumer claim");
-		t0 = rt_now();
+		t0 = tshm_test_now_ns();
 		rt_msg_make(&m[0], 1, 8);
 		rc = tshm_ring_enqueue_wait(p, m, 1, WAIT);
 		if (rc != 1)
 			fail_msg("enqueue_wait behind a dead consumer's claim: %d, want 1", rc);
-		assert_true(rt_now() - t0 < QUICK);
+		assert_true(tshm_test_now_ns() - t0 < QUICK);
 		struct tshm_ring_stats st;
 		tshm_ring_stats(p, &st);
 		assert_int_equal(st.reaped, 4);
@@ -529,16 +523,15 @@ static void test_ring_peers_mc_claim_reaped(void **state)
 			assert_int_equal(tshm_ring_enqueue_wait(p, m, 1, WAIT), 1);
 		}
 		assert_int_equal(tshm_ring_close(p), 0);
-		rt_expect_exit0(other, 10 * RT_SEC, "surviving consumer");
+		tshm_test_expect_exit(other, 10000, 0, "surviving consumer");
 		rt_watchdog(0, "");
 		assert_int_equal(atomic_load(&fl->rc), 0);
 		assert_int_equal(atomic_load(&fl->n), 60 - 4);
 		for (unsigned i = 0; i < 56; i++)
 			assert_int_equal(atomic_load(&fl->seqs[i]), 4 + i);
 		tshm_ring_detach(p);
-		int s;
 		if (mp)
-			assert_int_equal(rt_reap(victim, rt_now() + 5 * RT_SEC, &s), 0);
+			reap(victim);
 	}
 }
 
@@ -557,23 +550,13 @@ static void test_ring_peers_mc_claim_reaped_by_consumer(void **state)
 	for (unsigned i = 0; i < 8; i++)
 		rt_msg_make(&m[i], 1, i);
 	assert_int_equal(tshm_ring_enqueue_burst(p, m, 8), 8);
-	victim = rt_fork();
-	if (victim == 0) {
-		rt_child_init(CHILD_LIFE);
-		struct tshm_ring *v = child_open(TSHM_RING_CONSUMER);
-		unsigned got;
-
-		if (!tshm_ring_peek(v, 3, &got, NULL) || got != 3)
-			_exit(4);
-		raise(SIGKILL);
-		_exit(5);
-	}
+	victim = peek_and_die(3);
 	wait_dead(victim, 0);
 	/* Our dequeue takes 3..7 and must publish its release after the dead claim. */
 	rt_watchdog(20, "release behind a dead consumer claim");
-	t0 = rt_now();
+	t0 = tshm_test_now_ns();
 	assert_int_equal(tshm_ring_dequeue_wait(c, m, 8, WAIT), 5);
-	assert_true(rt_now() - t0 < QUICK);
+	assert_true(tshm_test_now_ns() - t0 < QUICK);
 	rt_watchdog(0, "");
 	for (unsigned i = 0; i < 5; i++)
 		assert_true(rt_msg_ok(&m[i]) && m[i].seq == 3 + i);
@@ -629,7 +612,7 @@ static void test_ring_peers_start_time_mismatch(void **state)
 {
 	char name[TSHM_SEGNAME_MAX];
 	struct tshm_segment seg;
-	struct tshm_ring *c, *p2 = (void *)1;
+	struct tshm_ring *c, *p, *p2 = (void *)1;
 	struct ring_peer *e;
 	struct rt_msg m;
 	pid_t pid;
@@ -640,23 +623,18 @@ static void test_ring_peers_start_time_mismatch(void **state)
 	create(16, 0);
 	c = open_ring(TSHM_RING_CONSUMER);
 	atomic_store(&fl->ready, 0);
-	pid = rt_fork();
+	pid = fork_peer(TSHM_RING_PRODUCER, &p);
 	if (pid == 0) {
-		rt_child_init(CHILD_LIFE);
-		struct tshm_ring *p = child_open(TSHM_RING_PRODUCER);
-
-		(void)p;
 		atomic_store(&fl->ready, 1);
-		for (;;)
-			pause();
+		child_die(-1);
 	}
 	assert_true(wait_ready(1, 5 * RT_SEC));
 	/* Alive and genuine: the SP role is taken, the consumer waits (times out). */
 	assert_int_equal(tshm_ring_open(&p2, NULL, RING, TSHM_RING_PRODUCER), -EBUSY);
 	assert_int_equal(tshm_ring_dequeue_wait(c, &m, 1, 30 * RT_MS), -ETIMEDOUT);
 
-	RT_CHECK(tshm_name_ring(name, sizeof(name), tshm_test_ns(), RING));
-	RT_CHECK(tshm_segment_open(&seg, name, TSHM_SEG_RDWR));
+	TSHM_TEST_CHECK(tshm_name_ring(name, sizeof(name), tshm_test_ns(), RING));
+	TSHM_TEST_CHECK(tshm_segment_open(&seg, name, TSHM_SEG_RDWR));
 	e = find_peer(seg.base, pid, TSHM_RING_PRODUCER);
 	assert_non_null(e);
 	if (e->start_time != proc_starttime(pid))
@@ -665,12 +643,12 @@ static void test_ring_peers_start_time_mismatch(void **state)
 			 (unsigned long long)e->start_time, (int)pid,
 			 (unsigned long long)proc_starttime(pid));
 	e->start_time ^= UINT64_C(0x5a5a5a); /* as if the pid now belonged to another process */
-	t0 = rt_now();
+	t0 = tshm_test_now_ns();
 	rc = tshm_ring_dequeue_wait(c, &m, 1, WAIT);
 	if (rc != -EPIPE)
 		fail_msg("producer entry with a foreign start time: dequeue_wait %d, want -EPIPE",
 			 rc);
-	assert_true(rt_now() - t0 < QUICK);
+	assert_true(tshm_test_now_ns() - t0 < QUICK);
 	assert_int_equal(tshm_ring_open(&p2, NULL, RING, TSHM_RING_PRODUCER), 0);
 	tshm_ring_detach(p2);
 	tshm_segment_close(&seg);
@@ -687,19 +665,16 @@ static void test_ring_peers_dead_entries_reused(void **state)
 	(void)state;
 	create(16, TSHM_RING_MP | TSHM_RING_MC);
 	for (unsigned i = 0; i < TSHM_RING_MAX_PEERS + 8; i++) {
-		pid_t pid = rt_fork();
+		struct tshm_ring *x;
+		pid_t pid = fork_peer(i % 2 ? TSHM_RING_CONSUMER : TSHM_RING_PRODUCER, &x);
 		int st;
 
 		if (pid == 0) {
-			rt_child_init(CHILD_LIFE);
-			struct tshm_ring *x = child_open(i % 2 ? TSHM_RING_CONSUMER
-							       : TSHM_RING_PRODUCER);
-			(void)x;
 			if (i % 3 == 0)
-				raise(SIGKILL);
+				child_die(0);
 			_exit(0); /* no detach */
 		}
-		assert_int_equal(rt_reap(pid, rt_now() + 5 * RT_SEC, &st), 0);
+		assert_int_equal(tshm_test_reap(pid, REAP_MS, &st), 0);
 		if (WIFEXITED(st) && WEXITSTATUS(st) == 2)
 			fail_msg("attach %u refused: dead peers' entries not reused", i);
 	}

@@ -14,8 +14,14 @@
  */
 #include "ring_kill.h"
 
+#include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #define BUDGET_NS (45 * RT_SEC) /* the whole program, stress then kill */
 #define KILL_ITERATIONS 1000
+#define CHILD_LIFE 60	/* seconds: SIGALRM past it */
+#define FINISH_MS 40000 /* for each child to finish */
 
 static int64_t t_start;
 
@@ -35,27 +41,23 @@ static void run_config(const struct config *cf)
 	_Atomic uint64_t *counts = rt_shared(sizeof(_Atomic uint64_t) * RT_MAXP * 2);
 	pid_t pids[RT_MAXP * 2];
 	uint32_t n = cf->np + cf->nc;
-	int64_t t0 = rt_now();
-	char buf[64];
+	int64_t t0 = tshm_test_now_ns();
+	char what[64];
 
+	snprintf(what, sizeof(what), "flags %u %uP%uC", cf->flags, cf->np, cf->nc);
 	rt_track_init(t, cf->np, cf->per);
-	RT_CHECK(tshm_ring_create(NULL, "stress", &p));
+	TSHM_TEST_CHECK(tshm_ring_create(NULL, "stress", &p));
 	for (uint32_t i = 0; i < n; i++) {
 		int consumer = i < cf->nc;
 		uint32_t id = consumer ? i : i - cf->nc;
+		struct tshm_ring *r;
+		int rc;
 
 		atomic_store(&rcs[i], 1);
-		pids[i] = rt_fork();
+		pids[i] = rt_fork_open("stress", consumer ? TSHM_RING_CONSUMER : TSHM_RING_PRODUCER,
+				       CHILD_LIFE, &r);
 		if (pids[i] != 0)
 			continue;
-		rt_child_init(60);
-		struct tshm_ring *r;
-		int rc = tshm_ring_open(&r, NULL, "stress",
-					consumer ? TSHM_RING_CONSUMER : TSHM_RING_PRODUCER);
-		if (rc < 0) {
-			atomic_store(&rcs[i], rc);
-			_exit(2);
-		}
 		if (consumer) {
 			struct rt_seen seen;
 
@@ -77,42 +79,23 @@ static void run_config(const struct config *cf)
 		_exit(0);
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		int st = 0;
-		int rc = rt_reap(pids[i], rt_now() + 40 * RT_SEC, &st);
+		const char *role = i < cf->nc ? "consumer" : "producer";
+		int rc;
 
-		if (rc == -ETIMEDOUT)
-			fail_msg("flags %u %uP%uC: %s %u hung", cf->flags, cf->np, cf->nc,
-				 i < cf->nc ? "consumer" : "producer", i);
-		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-			fail_msg("flags %u %uP%uC: child %u: %s", cf->flags, cf->np, cf->nc, i,
-				 rt_status(st, buf, sizeof(buf)));
-		if (atomic_load(&rcs[i]) != 0)
-			fail_msg("flags %u %uP%uC: %s %u returned %d (%s)", cf->flags, cf->np,
-				 cf->nc, i < cf->nc ? "consumer" : "producer", i,
-				 atomic_load(&rcs[i]), tshm_strerror(atomic_load(&rcs[i])));
+		tshm_test_expect_exit(pids[i], FINISH_MS, 0, "%s: %s %u", what, role, i);
+		rc = atomic_load(&rcs[i]);
+		if (rc != 0)
+			fail_msg("%s: %s %u returned %d (%s)", what, role, i, rc,
+				 tshm_strerror(rc));
 	}
-	if (t->bad || t->dup || t->order || t->foreign)
-		fail_msg("flags %u %uP%uC: torn %llu, duplicated %llu, out of order %llu, foreign "
-			 "%llu",
-			 cf->flags, cf->np, cf->nc, (unsigned long long)t->bad,
-			 (unsigned long long)t->dup, (unsigned long long)t->order,
-			 (unsigned long long)t->foreign);
-	for (uint32_t i = 0; i < cf->np; i++) {
-		uint64_t miss = rt_track_missing(t, i, cf->per);
-
-		if (miss || atomic_load(&t->got[i]) != cf->per)
-			fail_msg("flags %u %uP%uC: producer %u: %llu of %llu delivered, %llu lost",
-				 cf->flags, cf->np, cf->nc, i,
-				 (unsigned long long)atomic_load(&t->got[i]),
-				 (unsigned long long)cf->per, (unsigned long long)miss);
-	}
+	rt_track_expect_all(t, what);
 	printf("# %uP%uC flags %u cap %u: %llu messages in %.2f s; per consumer:", cf->np, cf->nc,
 	       cf->flags, cf->cap, (unsigned long long)(cf->per * cf->np),
-	       (double)(rt_now() - t0) / 1e9);
+	       (double)(tshm_test_now_ns() - t0) / 1e9);
 	for (uint32_t i = 0; i < cf->nc; i++)
 		printf(" %llu", (unsigned long long)atomic_load(&counts[i]));
 	printf("\n");
-	RT_CHECK(tshm_ring_unlink(NULL, "stress"));
+	TSHM_TEST_CHECK(tshm_ring_unlink(NULL, "stress"));
 	munmap(t, tsize);
 	munmap(rcs, sizeof(_Atomic int) * RT_MAXP * 2);
 	munmap(counts, sizeof(_Atomic uint64_t) * RT_MAXP * 2);
@@ -159,29 +142,20 @@ static void test_ring_stress_kill(void **state)
 	kill_loop(KILL_ITERATIONS, t_start + BUDGET_NS, "stress kill");
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	rt_kill_kids();
-	tshm_test_ns_clean();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_teardown(test_ring_stress_spsc, teardown),
-	    cmocka_unit_test_teardown(test_ring_stress_mp, teardown),
-	    cmocka_unit_test_teardown(test_ring_stress_mc, teardown),
-	    cmocka_unit_test_teardown(test_ring_stress_mpmc, teardown),
-	    cmocka_unit_test_teardown(test_ring_stress_kill, teardown),
+	    cmocka_unit_test_teardown(test_ring_stress_spsc, rt_teardown),
+	    cmocka_unit_test_teardown(test_ring_stress_mp, rt_teardown),
+	    cmocka_unit_test_teardown(test_ring_stress_mc, rt_teardown),
+	    cmocka_unit_test_teardown(test_ring_stress_mpmc, rt_teardown),
+	    cmocka_unit_test_teardown(test_ring_stress_kill, kill_teardown),
 	};
 	int rc;
 
-	t_start = rt_now();
+	t_start = tshm_test_now_ns();
 	tshm_test_ns_init("ringstress");
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	kill_free();
-	printf("# total %.1f s\n", (double)(rt_now() - t_start) / 1e9);
+	printf("# total %.1f s\n", (double)(tshm_test_now_ns() - t_start) / 1e9);
 	return rc;
 }

@@ -21,6 +21,10 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* White box: the waiter counts show when the other side is going to sleep. */
 #include "../../ringbuf/src/ring_internal.h"
@@ -56,15 +60,15 @@ static void sleeper_rounds(struct tshm_ring *r, struct shared *sh, int space)
 
 	for (uint64_t i = 0; i < ROUNDS; i++) {
 		struct tshm_ring_stats a, b;
-		int64_t deadline = rt_now() + WAIT_NS;
+		int64_t deadline = tshm_test_now_ns() + WAIT_NS;
 		int rc;
 
 		/* Not before the last round's publish call is over: its futex
 		 * bump, landing in this round, would end a sleep early. */
-		while (atomic_load(&sh->published) < i && rt_now() < deadline)
+		while (atomic_load(&sh->published) < i && tshm_test_now_ns() < deadline)
 			sched_yield();
 		tshm_ring_stats(r, &a);
-		atomic_store(&sh->r[i].t_call, rt_now());
+		atomic_store(&sh->r[i].t_call, tshm_test_now_ns());
 		if (space) {
 			rt_msg_make(&m, 2, i + 4); /* after the 4 that filled the ring */
 			rc = tshm_ring_enqueue_wait(r, &m, 1, WAIT_NS);
@@ -76,7 +80,7 @@ static void sleeper_rounds(struct tshm_ring *r, struct shared *sh, int space)
 				return;
 			}
 		}
-		atomic_store(&sh->r[i].t_done, rt_now());
+		atomic_store(&sh->r[i].t_done, tshm_test_now_ns());
 		tshm_ring_stats(r, &b);
 		atomic_store(&sh->r[i].rc, rc);
 		atomic_store(&sh->r[i].slept, b.waits > a.waits);
@@ -102,14 +106,14 @@ static void waker_rounds(struct tshm_ring *r, struct shared *sh, int space, uint
 
 	for (uint64_t i = 0; i < ROUNDS; i++) {
 		uint64_t x = rt_mix(seed + i);
-		int64_t deadline = rt_now() + WAIT_NS;
+		int64_t deadline = tshm_test_now_ns() + WAIT_NS;
 		int phase = (int)(x % NPHASES);
 		struct tshm_ring_stats a, b;
 		int rc;
 
 		/* Yield while waiting: the sleeper may need this core. */
 		while (atomic_load(&sh->done) < i && !atomic_load(&sh->failed)) {
-			if (rt_now() > deadline)
+			if (tshm_test_now_ns() > deadline)
 				fail_msg("round %llu: the sleeper did not finish round %llu",
 					 (unsigned long long)i, (unsigned long long)i - 1);
 			sched_yield();
@@ -124,15 +128,17 @@ static void waker_rounds(struct tshm_ring *r, struct shared *sh, int space, uint
 		if (phase >= 1 && phase <= 3) {
 			int64_t tc;
 
-			while (!(tc = atomic_load(&sh->r[i].t_call)) && rt_now() < deadline)
+			while (!(tc = atomic_load(&sh->r[i].t_call)) &&
+			       tshm_test_now_ns() < deadline)
 				;
-			while (rt_now() < tc + path * 4 / 5 +
-					      (int64_t)((x >> 8) % (uint64_t)(path * 2 / 5 + 1)))
+			while (tshm_test_now_ns() <
+			       tc + path * 4 / 5 +
+				   (int64_t)((x >> 8) % (uint64_t)(path * 2 / 5 + 1)))
 				;
 		}
 		if (phase > 3) {
 			while (tshm_ring_load32(waiters, memory_order_acquire) == 0) {
-				if (rt_now() > deadline)
+				if (tshm_test_now_ns() > deadline)
 					fail_msg("round %llu: the sleeper never went to sleep",
 						 (unsigned long long)i);
 				if (atomic_load(&sh->failed))
@@ -142,17 +148,17 @@ static void waker_rounds(struct tshm_ring *r, struct shared *sh, int space, uint
 			int64_t tc = atomic_load(&sh->r[i].t_call);
 
 			if (tc && phase == 4) /* just seen: a fair sample of the path */
-				path = (path * 7 + (rt_now() - tc)) / 8;
+				path = (path * 7 + (tshm_test_now_ns() - tc)) / 8;
 			if (phase == 5)
 				rt_spin_ns(20000);
 			else if (phase == 6)
-				rt_sleep_us(300);
+				tshm_test_sleep_us(300);
 			else if (phase == 7)
-				rt_sleep_us(3000);
+				tshm_test_sleep_us(3000);
 		}
 		sh->r[i].phase = phase;
 		tshm_ring_stats(r, &a);
-		atomic_store(&sh->r[i].t_pub, rt_now());
+		atomic_store(&sh->r[i].t_pub, tshm_test_now_ns());
 		if (space) {
 			rc = tshm_ring_dequeue_burst(r, &m, 1);
 			if (rc != 1 || !rt_msg_ok(&m) || m.seq != i)
@@ -252,31 +258,25 @@ static void run_processes(uint32_t flags, int space)
 {
 	struct tshm_ring_params p = params;
 	struct shared *sh = rt_shared(sizeof(*sh));
-	struct tshm_ring *me;
+	struct tshm_ring *me, *r;
 	pid_t pid;
 
 	p.flags = flags;
-	RT_CHECK(tshm_ring_create(NULL, "wake", &p));
-	RT_CHECK(
+	TSHM_TEST_CHECK(tshm_ring_create(NULL, "wake", &p));
+	TSHM_TEST_CHECK(
 	    tshm_ring_open(&me, NULL, "wake", space ? TSHM_RING_CONSUMER : TSHM_RING_PRODUCER));
 	if (space) { /* full, so the producer's first wait sleeps */
 		struct rt_msg m[4];
 		struct tshm_ring *fill;
 
-		RT_CHECK(tshm_ring_open(&fill, NULL, "wake", TSHM_RING_PRODUCER));
+		TSHM_TEST_CHECK(tshm_ring_open(&fill, NULL, "wake", TSHM_RING_PRODUCER));
 		for (unsigned i = 0; i < 4; i++)
 			rt_msg_make(&m[i], 2, i); /* sequences 0..3; the sleeper sends 4.. */
 		assert_int_equal(tshm_ring_enqueue_burst(fill, m, 4), 4);
 		tshm_ring_detach(fill);
 	}
-	pid = rt_fork();
+	pid = rt_fork_open("wake", space ? TSHM_RING_PRODUCER : TSHM_RING_CONSUMER, 60, &r);
 	if (pid == 0) {
-		struct tshm_ring *r;
-
-		rt_child_init(60);
-		if (tshm_ring_open(&r, NULL, "wake",
-				   space ? TSHM_RING_PRODUCER : TSHM_RING_CONSUMER) < 0)
-			_exit(2);
 		sleeper_rounds(r, sh, space);
 		tshm_ring_detach(r);
 		_exit(0);
@@ -284,9 +284,9 @@ static void run_processes(uint32_t flags, int space)
 	rt_watchdog(90, "wakeup rounds");
 	waker_rounds(me, sh, space, flags * 7 + (uint64_t)space);
 	rt_watchdog(0, "");
-	rt_expect_exit0(pid, 10 * RT_SEC, "sleeper");
+	tshm_test_expect_exit(pid, 10000, 0, "sleeper");
 	tshm_ring_detach(me);
-	RT_CHECK(tshm_ring_unlink(NULL, "wake"));
+	TSHM_TEST_CHECK(tshm_ring_unlink(NULL, "wake"));
 	check_rounds(sh, space ? "producer wakes (processes)" : "consumer wakes (processes)");
 	munmap(sh, sizeof(*sh));
 }
@@ -337,8 +337,8 @@ static void run_threads(uint32_t flags, int space)
 
 	p.flags = flags;
 	mem = rt_ring_mem(&p, &size);
-	RT_CHECK(tshm_ring_attach_mem(&prod, mem, size, TSHM_RING_PRODUCER));
-	RT_CHECK(tshm_ring_attach_mem(&cons, mem, size, TSHM_RING_CONSUMER));
+	TSHM_TEST_CHECK(tshm_ring_attach_mem(&prod, mem, size, TSHM_RING_PRODUCER));
+	TSHM_TEST_CHECK(tshm_ring_attach_mem(&cons, mem, size, TSHM_RING_CONSUMER));
 	if (space) {
 		struct rt_msg m[4];
 
@@ -377,24 +377,15 @@ static void test_ring_wakeup_producer_thread(void **state)
 	run_threads(TSHM_RING_MP | TSHM_RING_MC, 1);
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	rt_watchdog(0, "");
-	rt_kill_kids();
-	tshm_test_ns_clean();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_teardown(test_ring_wakeup_consumer_process, teardown),
-	    cmocka_unit_test_teardown(test_ring_wakeup_consumer_process_mpmc, teardown),
-	    cmocka_unit_test_teardown(test_ring_wakeup_producer_process, teardown),
-	    cmocka_unit_test_teardown(test_ring_wakeup_consumer_thread, teardown),
-	    cmocka_unit_test_teardown(test_ring_wakeup_consumer_thread_mpmc, teardown),
-	    cmocka_unit_test_teardown(test_ring_wakeup_producer_thread, teardown),
+	    cmocka_unit_test_teardown(test_ring_wakeup_consumer_process, rt_teardown),
+	    cmocka_unit_test_teardown(test_ring_wakeup_consumer_process_mpmc, rt_teardown),
+	    cmocka_unit_test_teardown(test_ring_wakeup_producer_process, rt_teardown),
+	    cmocka_unit_test_teardown(test_ring_wakeup_consumer_thread, rt_teardown),
+	    cmocka_unit_test_teardown(test_ring_wakeup_consumer_thread_mpmc, rt_teardown),
+	    cmocka_unit_test_teardown(test_ring_wakeup_producer_thread, rt_teardown),
 	};
 
 	tshm_test_ns_init("ringwake");
