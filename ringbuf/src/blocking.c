@@ -17,22 +17,22 @@ static bool is_closed(const struct tshm_ring *r)
 static bool has_data(struct tshm_ring *r)
 {
 	uint64_t head = r->flags & TSHM_RING_MC
-			    ? tshm_ring_load64(&r->sh->cons.head, memory_order_relaxed)
+			    ? tshm_ring_load64(&r->sh->cons.head.v, memory_order_relaxed)
 			    : r->local;
 
-	/* Pairs with producers' release store of prod.tail. */
-	return (int64_t)(tshm_ring_load64(&r->sh->prod.tail, memory_order_acquire) - head) > 0 ||
+	/* Pairs with producers' release store of prod.tail.v. */
+	return (int64_t)(tshm_ring_load64(&r->sh->prod.tail.v, memory_order_acquire) - head) > 0 ||
 	       is_closed(r);
 }
 
 static bool has_room(struct tshm_ring *r)
 {
 	uint64_t head = r->flags & TSHM_RING_MP
-			    ? tshm_ring_load64(&r->sh->prod.head, memory_order_relaxed)
+			    ? tshm_ring_load64(&r->sh->prod.head.v, memory_order_relaxed)
 			    : r->local;
 
-	/* Pairs with consumers' release store of cons.tail. */
-	return head - tshm_ring_load64(&r->sh->cons.tail, memory_order_acquire) < r->cap ||
+	/* Pairs with consumers' release store of cons.tail.v. */
+	return head - tshm_ring_load64(&r->sh->cons.tail.v, memory_order_acquire) < r->cap ||
 	       is_closed(r);
 }
 
@@ -51,9 +51,9 @@ static void unstall(struct tshm_ring *r, unsigned role)
 {
 	struct ring_side *s = role == TSHM_RING_PRODUCER ? &r->sh->prod : &r->sh->cons;
 	unsigned multi = role == TSHM_RING_PRODUCER ? TSHM_RING_MP : TSHM_RING_MC;
-	uint64_t t = tshm_ring_load64(&s->tail, memory_order_acquire);
+	uint64_t t = tshm_ring_load64(&s->tail.v, memory_order_acquire);
 
-	if ((r->flags & multi) && tshm_ring_load64(&s->head, memory_order_acquire) != t)
+	if ((r->flags & multi) && tshm_ring_load64(&s->head.v, memory_order_acquire) != t)
 		tshm__ring_reap(r, role, t);
 }
 
@@ -76,8 +76,7 @@ int tshm_ring_dequeue_wait(struct tshm_ring *r, void *msgs, unsigned n, int64_t 
 			return rc;
 		if (is_closed(r)) /* drained after the close: end of stream */
 			return tshm_ring_dequeue_burst(r, msgs, n);
-		rc = tshm__ring_sleep(r, &r->sh->wait.data_futex, &r->sh->wait.data_waiters,
-				      has_data, deadline);
+		rc = tshm__ring_sleep(r, &r->sh->wait.data, has_data, deadline);
 		if (rc == 0 && !has_data(r)) {
 			unstall(r, TSHM_RING_PRODUCER);
 			if (side_gone(r, TSHM_RING_PRODUCER) && !has_data(r))
@@ -100,8 +99,7 @@ int tshm_ring_enqueue_wait(struct tshm_ring *r, const void *msgs, unsigned n, in
 		rc = tshm_ring_enqueue_burst(r, msgs, n);
 		if (rc != 0)
 			return rc;
-		rc = tshm__ring_sleep(r, &r->sh->wait.space_futex, &r->sh->wait.space_waiters,
-				      has_room, deadline);
+		rc = tshm__ring_sleep(r, &r->sh->wait.space, has_room, deadline);
 		if (rc == 0 && !has_room(r)) {
 			unstall(r, TSHM_RING_CONSUMER);
 			if (side_gone(r, TSHM_RING_CONSUMER))

@@ -107,7 +107,7 @@ static void claim_done(struct tshm_ring *r)
 static bool claim(struct ring_side *side, uint64_t *head, uint32_t n)
 {
 	/* acq_rel: releases the claim note, acquires earlier claims. */
-	return atomic_compare_exchange_weak_explicit((_Atomic uint64_t *)&side->head, head,
+	return atomic_compare_exchange_weak_explicit((_Atomic uint64_t *)&side->head.v, head,
 						     *head + n, memory_order_acq_rel,
 						     memory_order_relaxed);
 }
@@ -118,7 +118,7 @@ static void publish_turn(struct tshm_ring *r, struct ring_side *side, uint64_t h
 {
 	tshm__ring_wait_turn(r, side, head, role);
 	/* Pairs with the other side's acquire load of this tail. */
-	tshm_ring_store64(&side->tail, head + n, memory_order_release);
+	tshm_ring_store64(&side->tail.v, head + n, memory_order_release);
 	claim_done(r);
 }
 
@@ -134,8 +134,8 @@ static uint64_t room(struct tshm_ring *r, uint64_t head, uint32_t want)
 	uint64_t used = head - r->cached;
 
 	if (used > r->cap || r->cap - used < want) {
-		/* Pairs with the consumers' release store of cons.tail. */
-		r->cached = tshm_ring_load64(&r->sh->cons.tail, memory_order_acquire);
+		/* Pairs with the consumers' release store of cons.tail.v. */
+		r->cached = tshm_ring_load64(&r->sh->cons.tail.v, memory_order_acquire);
 		used = head - r->cached;
 	}
 	return used > r->cap ? 0 : r->cap - used;
@@ -145,8 +145,8 @@ static uint64_t room(struct tshm_ring *r, uint64_t head, uint32_t want)
 static uint64_t avail(struct tshm_ring *r, uint64_t head, uint32_t want)
 {
 	if ((int64_t)(r->cached - head) < (int64_t)want)
-		/* Pairs with the producers' release store (or reap CAS) of prod.tail. */
-		r->cached = tshm_ring_load64(&r->sh->prod.tail, memory_order_acquire);
+		/* Pairs with the producers' release store (or reap CAS) of prod.tail.v. */
+		r->cached = tshm_ring_load64(&r->sh->prod.tail.v, memory_order_acquire);
 	return (int64_t)(r->cached - head) > 0 ? r->cached - head : 0;
 }
 
@@ -173,7 +173,7 @@ static int enqueue(struct tshm_ring *r, const void *msgs, unsigned n, bool bulk)
 		head = r->local;
 		k = min_u32(n, room(r, head, n));
 	} else {
-		head = tshm_ring_load64(&r->sh->prod.head, memory_order_relaxed);
+		head = tshm_ring_load64(&r->sh->prod.head.v, memory_order_relaxed);
 		do {
 			k = min_u32(n, room(r, head, n));
 			if (k == 0 || (bulk && k < n))
@@ -192,12 +192,12 @@ static int enqueue(struct tshm_ring *r, const void *msgs, unsigned n, bool bulk)
 		publish_turn(r, &r->sh->prod, head, k, TSHM_RING_PRODUCER);
 	} else {
 		/* One release store publishes the batch; pairs with consumers' acquire. */
-		tshm_ring_store64(&r->sh->prod.tail, head + k, memory_order_release);
+		tshm_ring_store64(&r->sh->prod.tail.v, head + k, memory_order_release);
 		r->local = head + k;
 	}
 	r->st.messages += k;
 	r->st.batches++;
-	tshm__ring_wake(r, &r->sh->wait.data_futex, &r->sh->wait.data_waiters);
+	tshm__ring_wake(r, &r->sh->wait.data);
 	return (int)k;
 }
 
@@ -219,11 +219,11 @@ static void consumed(struct tshm_ring *r, uint64_t head, uint32_t n)
 	if (r->flags & TSHM_RING_MC) {
 		publish_turn(r, &r->sh->cons, head, n, TSHM_RING_CONSUMER);
 	} else {
-		/* Pairs with producers' acquire load of cons.tail in room(). */
-		tshm_ring_store64(&r->sh->cons.tail, head + n, memory_order_release);
+		/* Pairs with producers' acquire load of cons.tail.v in room(). */
+		tshm_ring_store64(&r->sh->cons.tail.v, head + n, memory_order_release);
 		r->local = head + n;
 	}
-	tshm__ring_wake(r, &r->sh->wait.space_futex, &r->sh->wait.space_waiters);
+	tshm__ring_wake(r, &r->sh->wait.space);
 }
 
 /*
@@ -256,7 +256,7 @@ static int dequeue_once(struct tshm_ring *r, void *msgs, unsigned n, bool bulk, 
 		head = r->local;
 		k = take_count(r, head, n, bulk);
 	} else {
-		head = tshm_ring_load64(&r->sh->cons.head, memory_order_relaxed);
+		head = tshm_ring_load64(&r->sh->cons.head.v, memory_order_relaxed);
 		do {
 			k = take_count(r, head, n, bulk);
 			if (k == 0)
@@ -326,7 +326,7 @@ void *tshm_ring_reserve(struct tshm_ring *r, unsigned n, unsigned *got, int *err
 		rc = -EPIPE;
 	if (rc < 0)
 		return zc_fail(got, err, rc);
-	head = r->flags & TSHM_RING_MP ? tshm_ring_load64(&r->sh->prod.head, memory_order_relaxed)
+	head = r->flags & TSHM_RING_MP ? tshm_ring_load64(&r->sh->prod.head.v, memory_order_relaxed)
 				       : r->local;
 	do {
 		/* Contiguous: no further than the end of the slot array. */
@@ -371,14 +371,14 @@ int tshm_ring_commit(struct tshm_ring *r, unsigned n)
 		mark_dead(r, r->zc_head + n, r->zc_head + r->zc_total);
 		publish_turn(r, &r->sh->prod, r->zc_head, r->zc_total, TSHM_RING_PRODUCER);
 	} else if (n) {
-		tshm_ring_store64(&r->sh->prod.tail, r->zc_head + n, memory_order_release);
+		tshm_ring_store64(&r->sh->prod.tail.v, r->zc_head + n, memory_order_release);
 		r->local = r->zc_head + n;
 	}
 	if (n) {
 		r->st.messages += n;
 		r->st.batches++;
 	}
-	tshm__ring_wake(r, &r->sh->wait.data_futex, &r->sh->wait.data_waiters);
+	tshm__ring_wake(r, &r->sh->wait.data);
 	return (int)n;
 }
 
@@ -405,7 +405,7 @@ const void *tshm_ring_peek(struct tshm_ring *r, unsigned n, unsigned *got, int *
 
 	if (rc < 0)
 		return zc_fail(got, err, rc);
-	head = r->flags & TSHM_RING_MC ? tshm_ring_load64(&r->sh->cons.head, memory_order_relaxed)
+	head = r->flags & TSHM_RING_MC ? tshm_ring_load64(&r->sh->cons.head.v, memory_order_relaxed)
 				       : r->local;
 	for (;;) {
 		uint64_t have = avail(r, head, n ? n : 1);
@@ -427,7 +427,7 @@ const void *tshm_ring_peek(struct tshm_ring *r, unsigned n, unsigned *got, int *
 		consumed(r, head, skip); /* only dead indices: free them, look again */
 		head += skip;
 		if (r->flags & TSHM_RING_MC)
-			head = tshm_ring_load64(&r->sh->cons.head, memory_order_relaxed);
+			head = tshm_ring_load64(&r->sh->cons.head.v, memory_order_relaxed);
 	}
 	r->zc_active = 1;
 	r->zc_head = head;
@@ -464,7 +464,7 @@ int tshm_ring_close(struct tshm_ring *r)
 		return -EPERM;
 	/* Pairs with the acquire load in closed(). */
 	tshm_ring_store32(&w->closed, 1, memory_order_release);
-	tshm__ring_wake(r, &w->data_futex, &w->data_waiters);
-	tshm__ring_wake(r, &w->space_futex, &w->space_waiters);
+	tshm__ring_wake(r, &w->data);
+	tshm__ring_wake(r, &w->space);
 	return 0;
 }

@@ -74,7 +74,7 @@ static bool claim_pending(const struct ring_shared *sh, const struct ring_peer *
 
 	if (!tshm_ring_load64(&p->claim_active, memory_order_acquire))
 		return false;
-	return (int64_t)(tshm_ring_load64(&side->tail, memory_order_acquire) -
+	return (int64_t)(tshm_ring_load64(&side->tail.v, memory_order_acquire) -
 			 tshm_ring_load64(&p->claim_head, memory_order_relaxed)) <= 0;
 }
 
@@ -178,8 +178,8 @@ int tshm__ring_live_peers(struct tshm_ring *r, unsigned role)
 static uint32_t pick_len(const struct ring_shared *sh, const struct ring_side *side,
 			 const uint32_t *len, int n, unsigned role)
 {
-	uint64_t head = tshm_ring_load64(&side->head, memory_order_acquire);
-	uint64_t t = tshm_ring_load64(&side->tail, memory_order_acquire);
+	uint64_t head = tshm_ring_load64(&side->head.v, memory_order_acquire);
+	uint64_t t = tshm_ring_load64(&side->tail.v, memory_order_acquire);
 
 	for (int k = 0; k < n; k++) {
 		if (t + len[k] == head)
@@ -210,7 +210,7 @@ bool tshm__ring_reap(struct tshm_ring *r, unsigned role, uint64_t t)
 
 	/* Acquire the head: every claim's CAS is a release, so the claim
 	 * records written before it are visible from here on. */
-	(void)tshm_ring_load64(&side->head, memory_order_acquire);
+	(void)tshm_ring_load64(&side->head.v, memory_order_acquire);
 	for (unsigned i = 0; i < TSHM_RING_MAX_PEERS; i++) {
 		struct ring_peer *p = &r->sh->peers[i];
 
@@ -223,7 +223,7 @@ bool tshm__ring_reap(struct tshm_ring *r, unsigned role, uint64_t t)
 		len[n] = tshm_ring_load32(&p->claim_n, memory_order_relaxed);
 		who[n++] = (int)i;
 	}
-	if (n == 0 || tshm_ring_load64(&side->tail, memory_order_acquire) != t)
+	if (n == 0 || tshm_ring_load64(&side->tail.v, memory_order_acquire) != t)
 		return false;
 	take = pick_len(r->sh, side, len, n, role);
 	/* One reaper per claim: whoever moves the chosen claimant's record from
@@ -238,7 +238,7 @@ bool tshm__ring_reap(struct tshm_ring *r, unsigned role, uint64_t t)
 		(_Atomic uint64_t *)&r->sh->peers[who[k0]].claim_active, &one, 2,
 		memory_order_acq_rel, memory_order_relaxed))
 		return false;
-	if (tshm_ring_load64(&side->tail, memory_order_acquire) != t) {
+	if (tshm_ring_load64(&side->tail.v, memory_order_acquire) != t) {
 		tshm_ring_store64(&r->sh->peers[who[k0]].claim_active, 1, memory_order_release);
 		return false;
 	}
@@ -250,7 +250,7 @@ bool tshm__ring_reap(struct tshm_ring *r, unsigned role, uint64_t t)
 			tshm_ring_store64(&r->dead[k & r->mask], k, memory_order_relaxed);
 	/* Release: the dead marks above are visible to whoever acquires the tail. */
 	uint64_t expect = t;
-	if (!atomic_compare_exchange_strong_explicit((_Atomic uint64_t *)&side->tail, &expect,
+	if (!atomic_compare_exchange_strong_explicit((_Atomic uint64_t *)&side->tail.v, &expect,
 						     t + take, memory_order_acq_rel,
 						     memory_order_relaxed))
 		return false;

@@ -81,8 +81,8 @@ int tshm_ring_init_mem(void *mem, size_t size, const struct tshm_ring_params *p)
 	sh->hdr.dead_offset = dead;
 	sh->hdr.slots_offset = slots;
 	sh->hdr.start_index = p->start_index;
-	sh->prod.head = sh->prod.tail = p->start_index;
-	sh->cons.head = sh->cons.tail = p->start_index;
+	sh->prod.head.v = sh->prod.tail.v = p->start_index;
+	sh->cons.head.v = sh->cons.tail.v = p->start_index;
 	for (uint32_t i = 0; dead && i < p->capacity; i++)
 		((uint64_t *)((uint8_t *)mem + dead))[i] = never_dead(p->start_index, i,
 								      p->capacity - 1);
@@ -140,11 +140,11 @@ static int attach(struct tshm_ring *r, void *mem, size_t size, unsigned role)
 		return rc;
 	/* Pairs with the release stores publishing each side's tail. */
 	if (role == TSHM_RING_PRODUCER) {
-		r->local = tshm_ring_load64(&sh->prod.tail, memory_order_acquire);
-		r->cached = tshm_ring_load64(&sh->cons.tail, memory_order_acquire);
+		r->local = tshm_ring_load64(&sh->prod.tail.v, memory_order_acquire);
+		r->cached = tshm_ring_load64(&sh->cons.tail.v, memory_order_acquire);
 	} else {
-		r->local = tshm_ring_load64(&sh->cons.tail, memory_order_acquire);
-		r->cached = tshm_ring_load64(&sh->prod.tail, memory_order_acquire);
+		r->local = tshm_ring_load64(&sh->cons.tail.v, memory_order_acquire);
+		r->cached = tshm_ring_load64(&sh->prod.tail.v, memory_order_acquire);
 	}
 	return 0;
 }
@@ -263,8 +263,8 @@ uint32_t tshm_ring_slot_size(const struct tshm_ring *r)
 uint64_t tshm_ring_count(const struct tshm_ring *r)
 {
 	/* Pairs with the release stores of both tails; a snapshot. */
-	uint64_t c = tshm_ring_load64(&r->sh->cons.tail, memory_order_acquire);
-	uint64_t p = tshm_ring_load64(&r->sh->prod.tail, memory_order_acquire);
+	uint64_t c = tshm_ring_load64(&r->sh->cons.tail.v, memory_order_acquire);
+	uint64_t p = tshm_ring_load64(&r->sh->prod.tail.v, memory_order_acquire);
 	uint64_t n = p - c <= r->cap ? p - c : 0, live = n;
 
 	/* Indices of reaped claims hold no message. */

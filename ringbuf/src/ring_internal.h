@@ -31,25 +31,43 @@ struct ring_hdr {
 	uint8_t reserved[56];
 };
 
-/* One side's indices, on a line of its own; only that side writes it. */
+/* A 64-bit index alone on its cache line. */
+struct ring_line64 {
+	uint64_t v;
+	uint8_t pad[56];
+};
+
+/*
+ * One side's indices; only that side writes them. head and tail sit on
+ * separate lines: a multi side's claim CAS on head must not steal the line
+ * the other side polls for tail.
+ */
 struct ring_side {
-	uint64_t head; /* MP/MC: next index to claim (CAS); unused by SP/SC */
-	uint64_t tail; /* everything before it is published (producer) or freed (consumer) */
-	uint8_t pad[48];
+	struct ring_line64 head; /* MP/MC: next index to claim (CAS); unused by SP/SC */
+	struct ring_line64 tail; /* all before it is published (producer) or freed (consumer) */
+};
+
+/*
+ * One direction's sleep/wake state: consumers sleep on `data` (woken by
+ * producers), producers on `space` (woken by consumers).
+ */
+struct ring_waitq {
+	uint32_t futex;	  /* bumped by the waker */
+	uint32_t waiters; /* sleepers asleep or about to be */
+	uint32_t armed;	  /* set by each sleeper, taken by the one waker that wakes */
+	uint32_t reserved;
 };
 
 /* Sleep/wake state: written only on the sleeping and closing paths, so the
  * fast path's check of the waiter counts reads a line that stays cached. */
 struct ring_wait {
-	uint32_t data_futex;	/* bumped by producers when consumers sleep */
-	uint32_t data_waiters;	/* consumers asleep (or about to be) */
-	uint32_t space_futex;	/* bumped by consumers when producers sleep */
-	uint32_t space_waiters; /* producers asleep (or about to be) */
+	struct ring_waitq data;
+	struct ring_waitq space;
 	uint32_t closed;
 	uint32_t producers_seen; /* attached at least once: EPIPE needs a peer that was there */
 	uint32_t consumers_seen;
 	uint32_t dead_marks; /* reaps of producer claims so far: 0 lets consumers skip dead[] */
-	uint8_t pad[32];
+	uint8_t pad[16];
 };
 
 enum { PEER_FREE = 0, PEER_CLAIMING = 1, PEER_ACTIVE = 2 };
@@ -70,23 +88,23 @@ struct ring_peer {
 
 struct ring_shared {
 	struct ring_hdr hdr;   /* lines 0-1 */
-	struct ring_side prod; /* line 2 */
+	struct ring_side prod; /* lines 2-3 */
 	uint8_t guard1[RING_LINE];
-	struct ring_side cons; /* line 4 */
+	struct ring_side cons; /* lines 5-6 */
 	uint8_t guard2[RING_LINE];
-	struct ring_wait wait; /* line 6 */
+	struct ring_wait wait; /* line 8 */
 	uint8_t guard3[RING_LINE];
-	struct ring_peer peers[TSHM_RING_MAX_PEERS];
+	struct ring_peer peers[TSHM_RING_MAX_PEERS]; /* lines 10-41 */
 };
 
 _Static_assert(sizeof(struct ring_hdr) == 2 * RING_LINE, "ring header");
-_Static_assert(sizeof(struct ring_side) == RING_LINE, "ring side");
+_Static_assert(sizeof(struct ring_side) == 2 * RING_LINE, "ring side");
 _Static_assert(sizeof(struct ring_wait) == RING_LINE, "ring wait");
 _Static_assert(sizeof(struct ring_peer) == RING_LINE, "ring peer");
 _Static_assert(__builtin_offsetof(struct ring_shared, prod) == 2 * RING_LINE, "prod line");
-_Static_assert(__builtin_offsetof(struct ring_shared, cons) == 4 * RING_LINE, "cons line");
-_Static_assert(__builtin_offsetof(struct ring_shared, wait) == 6 * RING_LINE, "wait line");
-_Static_assert(__builtin_offsetof(struct ring_shared, peers) == 8 * RING_LINE, "peers");
+_Static_assert(__builtin_offsetof(struct ring_shared, cons) == 5 * RING_LINE, "cons lines");
+_Static_assert(__builtin_offsetof(struct ring_shared, wait) == 8 * RING_LINE, "wait line");
+_Static_assert(__builtin_offsetof(struct ring_shared, peers) == 10 * RING_LINE, "peers");
 
 /* The per-process handle. */
 struct tshm_ring {
@@ -135,10 +153,10 @@ int tshm__ring_live_peers(struct tshm_ring *r, unsigned role);
 bool tshm__ring_reap(struct tshm_ring *r, unsigned role, uint64_t t);
 
 /* wait.c */
-void tshm__ring_wake(struct tshm_ring *r, uint32_t *futex, uint32_t *waiters);
+void tshm__ring_wake(struct tshm_ring *r, struct ring_waitq *q);
 int64_t tshm__ring_now(void);
-int tshm__ring_sleep(struct tshm_ring *r, uint32_t *futex, uint32_t *waiters,
-		     bool (*ready)(struct tshm_ring *), int64_t deadline);
+int tshm__ring_sleep(struct tshm_ring *r, struct ring_waitq *q, bool (*ready)(struct tshm_ring *),
+		     int64_t deadline);
 void tshm__ring_wait_turn(struct tshm_ring *r, struct ring_side *side, uint64_t head,
 			  unsigned role);
 

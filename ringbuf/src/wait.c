@@ -31,21 +31,25 @@ int64_t tshm__ring_now(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-void tshm__ring_wake(struct tshm_ring *r, uint32_t *futex, uint32_t *waiters)
+void tshm__ring_wake(struct tshm_ring *r, struct ring_waitq *q)
 {
 	/* Orders the caller's index store before the waiter check; pairs with
 	 * the sleeper's fence in tshm__ring_sleep(). */
 	atomic_thread_fence(memory_order_seq_cst);
-	if (tshm_ring_load32(waiters, memory_order_relaxed) == 0)
+	if (tshm_ring_load32(&q->waiters, memory_order_relaxed) == 0)
+		return;
+	/* One wake per sleep: until a woken sleeper runs and leaves, every
+	 * later batch would otherwise make another FUTEX_WAKE syscall. */
+	if (!atomic_exchange_explicit((_Atomic uint32_t *)&q->armed, 0, memory_order_acq_rel))
 		return;
 	/* The bump makes a sleeper that read the old value return at once. */
-	atomic_fetch_add_explicit((_Atomic uint32_t *)futex, 1, memory_order_release);
-	syscall(SYS_futex, futex, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+	atomic_fetch_add_explicit((_Atomic uint32_t *)&q->futex, 1, memory_order_release);
+	syscall(SYS_futex, &q->futex, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 	r->st.wakes++;
 }
 
-int tshm__ring_sleep(struct tshm_ring *r, uint32_t *futex, uint32_t *waiters,
-		     bool (*ready)(struct tshm_ring *), int64_t deadline)
+int tshm__ring_sleep(struct tshm_ring *r, struct ring_waitq *q, bool (*ready)(struct tshm_ring *),
+		     int64_t deadline)
 {
 	struct timespec ts;
 	int64_t now, slice;
@@ -64,18 +68,21 @@ int tshm__ring_sleep(struct tshm_ring *r, uint32_t *futex, uint32_t *waiters,
 	now = tshm__ring_now();
 	if (now >= deadline)
 		return -ETIMEDOUT;
-	key = tshm_ring_load32(futex, memory_order_acquire);
-	atomic_fetch_add_explicit((_Atomic uint32_t *)waiters, 1, memory_order_relaxed);
+	key = tshm_ring_load32(&q->futex, memory_order_acquire);
+	atomic_fetch_add_explicit((_Atomic uint32_t *)&q->waiters, 1, memory_order_relaxed);
+	/* Armed after the key was read: a waker that takes it bumps the futex
+	 * past the key, so this sleep cannot miss that wake. */
+	tshm_ring_store32(&q->armed, 1, memory_order_relaxed);
 	/* Pairs with the waker's fence in tshm__ring_wake(). */
 	atomic_thread_fence(memory_order_seq_cst);
 	if (!ready(r)) {
 		slice = deadline - now < SLICE_NS ? deadline - now : SLICE_NS;
 		ts.tv_sec = slice / 1000000000;
 		ts.tv_nsec = slice % 1000000000;
-		syscall(SYS_futex, futex, FUTEX_WAIT, key, &ts, NULL, 0);
+		syscall(SYS_futex, &q->futex, FUTEX_WAIT, key, &ts, NULL, 0);
 		r->st.waits++;
 	}
-	atomic_fetch_sub_explicit((_Atomic uint32_t *)waiters, 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit((_Atomic uint32_t *)&q->waiters, 1, memory_order_relaxed);
 	return 0;
 }
 
@@ -92,7 +99,7 @@ void tshm__ring_wait_turn(struct tshm_ring *r, struct ring_side *side, uint64_t 
 
 	for (unsigned spins = 0;; spins++) {
 		/* Pairs with the release store (or reap CAS) publishing the tail. */
-		uint64_t t = tshm_ring_load64(&side->tail, memory_order_acquire);
+		uint64_t t = tshm_ring_load64(&side->tail.v, memory_order_acquire);
 
 		if (t == head)
 			return;

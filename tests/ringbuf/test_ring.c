@@ -181,7 +181,7 @@ static void sleeper_start(struct sleeper *s, struct tshm_ring *r, int enqueue, u
 static void sleeper_asleep(struct sleeper *s, struct tshm_ring *r, int enqueue, unsigned n,
 			   int64_t timeout, uint64_t first, long settle_us)
 {
-	uint32_t *waiters = enqueue ? &r->sh->wait.space_waiters : &r->sh->wait.data_waiters;
+	uint32_t *waiters = enqueue ? &r->sh->wait.space.waiters : &r->sh->wait.data.waiters;
 
 	sleeper_start(s, r, enqueue, n, timeout, first);
 	assert_true(wait_sleeper(waiters, 5 * RT_SEC));

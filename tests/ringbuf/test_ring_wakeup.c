@@ -100,7 +100,7 @@ static void sleeper_rounds(struct tshm_ring *r, struct shared *sh, int space)
  */
 static void waker_rounds(struct tshm_ring *r, struct shared *sh, int space, uint64_t seed)
 {
-	uint32_t *waiters = space ? &r->sh->wait.space_waiters : &r->sh->wait.data_waiters;
+	uint32_t *waiters = space ? &r->sh->wait.space.waiters : &r->sh->wait.data.waiters;
 	int64_t path = 30000; /* running estimate: sleeper's call to waiter count, ns */
 	struct rt_msg m;
 
