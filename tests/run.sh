@@ -36,6 +36,11 @@ step "Release: benchmark smoke run (figures are not checked here)"
 "$out/release/perf/tshm_perf_attach" --small --reps 200 >"$out/perf_attach.log" ||
 	{ cat "$out/perf_attach.log"; exit 1; }
 tail -n 1 "$out/perf_attach.log"
+if [ -x "$out/release/perf/tshm_perf_ring" ]; then
+	"$out/release/perf/tshm_perf_ring" --quick >"$out/perf_ring.log" 2>&1 ||
+		{ cat "$out/perf_ring.log"; exit 1; }
+	tail -n 1 "$out/perf_ring.log" | cut -c1-160
+fi
 
 step "ThreadSanitizer: tests labelled tsan"
 configure tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTSHM_SANITIZE=thread -DTSHM_BUILD_PERF=OFF
