@@ -73,12 +73,6 @@ static inline uint64_t tshm__fence_len(uint64_t nrows, unsigned shift)
  */
 int tshm__validate(const uint8_t *meta, uint64_t size);
 
-/* Directory helpers valid after tshm__validate() (validate.c). */
-static inline const struct tshm_table_desc *tshm__table(const struct tshm_view *v, unsigned t)
-{
-	return &v->dir[t];
-}
-
 /* Content hash over the tables of a laid-out segment (hash.c). */
 void tshm__content_hash(const uint8_t *base, const struct tshm_seg_header *hdr,
 			const struct tshm_table_desc *dir, uint64_t *lo, uint64_t *hi);
