@@ -57,31 +57,26 @@ static void spec_of(const struct perf_bundle_spec *s, struct tshm_layout_spec *s
 }
 
 /* Symbols "S00000", "S00001", ...: numeric order is strcmp order. */
-static void fill_assets(struct tshm_writer *w, const struct perf_bundle_spec *s)
+static int fill_assets(struct tshm_writer *w, const struct perf_bundle_spec *s)
 {
-	int64_t *sid = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_SID);
-	char *sym = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_SYMBOL);
-	char *exch = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_EXCHANGE);
-	char *cur = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_CURRENCY);
-	int32_t *cls = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_CLASS);
-	int32_t *pexp = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_PRICE_EXP);
-	int64_t *tick = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_TICK_SIZE);
-	int64_t *lot = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_LOT_SIZE);
-	int64_t *st = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_START_TS);
-	int64_t *en = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_END_TS);
+	int rc = 0;
 
-	for (uint32_t a = 0; a < s->nassets; a++) {
-		sid[a] = perf_bundle_sid(a);
-		snprintf(sym + (size_t)a * TSHM_SYMBOL_MAX, TSHM_SYMBOL_MAX, "S%05u", a);
-		memcpy(exch + (size_t)a * TSHM_EXCHANGE_MAX, "PERF", 4);
-		memcpy(cur + (size_t)a * TSHM_CURRENCY_MAX, "USD", 3);
-		cls[a] = TSHM_CLASS_EQUITY;
-		pexp[a] = -4;
-		tick[a] = 1;
-		lot[a] = 1;
-		st[a] = T0_NS;
-		en[a] = perf_bundle_end_ns(s);
+	for (uint32_t a = 0; a < s->nassets && rc == 0; a++) {
+		struct tshm_asset as = {
+		    .sid = perf_bundle_sid(a),
+		    .exchange = "PERF",
+		    .currency = "USD",
+		    .asset_class = TSHM_CLASS_EQUITY,
+		    .price_exp = -4,
+		    .tick_size = 1,
+		    .lot_size = 1,
+		    .start_ts = T0_NS,
+		    .end_ts = perf_bundle_end_ns(s),
+		};
+		snprintf(as.symbol, sizeof(as.symbol), "S%05u", a);
+		rc = tshm_writer_set_asset(w, a, &as);
 	}
+	return rc;
 }
 
 static void fill_symbols(struct tshm_writer *w, const struct perf_bundle_spec *s)
@@ -257,12 +252,13 @@ int perf_bundle_build(struct tshm_catalog *cat, const char *bundle,
 		return rc;
 	info->create_s = (double)(perf_now_ns() - t0) / 1e9;
 	t0 = perf_now_ns();
-	fill_assets(w, s);
+	rc = fill_assets(w, s);
 	fill_symbols(w, s);
 	fill_sessions(w, s);
 	fill_trades(w, s);
 	info->fill_s = (double)(perf_now_ns() - t0) / 1e9;
-	rc = commit_publish(w, info);
+	if (rc == 0)
+		rc = commit_publish(w, info);
 	tshm_writer_destroy(w);
 	return rc < 0 ? rc : measure(cat, bundle, info);
 }

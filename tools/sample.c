@@ -366,36 +366,29 @@ static int generate(struct gen *g)
 
 /* ---- into the segment --------------------------------------------------- */
 
-static void fill_assets(struct tshm_writer *w, const struct gen *g)
+static int fill_assets(struct tshm_writer *w, const struct gen *g)
 {
-	int64_t *sid = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_SID);
-	char *sym = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_SYMBOL);
-	char *exch = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_EXCHANGE);
-	char *cur = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_CURRENCY);
-	int32_t *cls = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_CLASS);
-	int32_t *pexp = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_PRICE_EXP);
-	int32_t *sexp = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_SIZE_EXP);
-	int64_t *tick = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_TICK_SIZE);
-	int64_t *lot = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_LOT_SIZE);
-	int64_t *st = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_START_TS);
-	int64_t *en = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_END_TS);
 	uint32_t nd = g->o->ndays;
+	int rc = 0;
 
-	for (uint32_t a = 0; a < g->o->nassets; a++) {
+	for (uint32_t a = 0; a < g->o->nassets && rc == 0; a++) {
 		const struct asset_spec *s = &g->assets[a];
-
-		sid[a] = SID_BASE + a;
-		memcpy(sym + (size_t)a * TSHM_SYMBOL_MAX, s->sym, TSHM_SYMBOL_MAX);
-		memcpy(exch + (size_t)a * TSHM_EXCHANGE_MAX, s->exch, TSHM_EXCHANGE_MAX);
-		memcpy(cur + (size_t)a * TSHM_CURRENCY_MAX, s->cur, TSHM_CURRENCY_MAX);
-		cls[a] = s->cls;
-		pexp[a] = s->pexp;
-		sexp[a] = s->sexp;
-		tick[a] = s->tick;
-		lot[a] = s->lot;
-		st[a] = day_ns(g->days[0]);
-		en[a] = day_ns(g->days[nd - 1] + 1);
+		struct tshm_asset as = {
+		    .sid = SID_BASE + a,
+		    .asset_class = s->cls,
+		    .price_exp = s->pexp,
+		    .size_exp = s->sexp,
+		    .tick_size = s->tick,
+		    .lot_size = s->lot,
+		    .start_ts = day_ns(g->days[0]),
+		    .end_ts = day_ns(g->days[nd - 1] + 1),
+		};
+		memcpy(as.symbol, s->sym, TSHM_SYMBOL_MAX);
+		memcpy(as.exchange, s->exch, TSHM_EXCHANGE_MAX);
+		memcpy(as.currency, s->cur, TSHM_CURRENCY_MAX);
+		rc = tshm_writer_set_asset(w, a, &as);
 	}
+	return rc;
 }
 
 struct symrow {
@@ -492,8 +485,9 @@ static int fill_all(struct tshm_writer *w, const struct gen *g)
 	};
 	int rc;
 
-	fill_assets(w, g);
-	rc = fill_symbols(w, g);
+	rc = fill_assets(w, g);
+	if (rc == 0)
+		rc = fill_symbols(w, g);
 	for (unsigned t = TSHM_TABLE_SESSIONS; t < TSHM_TABLE_COUNT && rc == 0; t++)
 		rc = fill_table(w, t, &g->t[t], i32[t], g->o->nassets);
 	return rc;

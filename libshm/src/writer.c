@@ -189,6 +189,52 @@ void *tshm_writer_column(struct tshm_writer *w, enum tshm_table table, unsigned 
 	return (uint8_t *)w->seg.base + w->dir[table].cols[col].offset;
 }
 
+/* Copy NUL-terminated @src into a fixed-width, NUL-padded column cell. */
+static int put_text(uint8_t *cell, const char *src, size_t width)
+{
+	size_t n = strnlen(src, width + 1);
+
+	if (n > width)
+		return -EINVAL;
+	memset(cell, 0, width);
+	memcpy(cell, src, n);
+	return 0;
+}
+
+int tshm_writer_set_asset(struct tshm_writer *w, uint32_t asset, const struct tshm_asset *a)
+{
+	uint8_t *b = w->seg.base;
+	const struct tshm_table_desc *td = &w->dir[TSHM_TABLE_ASSETS];
+	int rc;
+
+	if (w->state != W_FILLING || asset >= td->nrows)
+		return -EINVAL;
+#define I64(c) (((int64_t *)(b + td->cols[c].offset))[asset])
+#define I32(c) (((int32_t *)(b + td->cols[c].offset))[asset])
+#define TXT(c, w) (b + td->cols[c].offset + (size_t)asset * (w))
+	rc = put_text(TXT(TSHM_ASSETS_SYMBOL, TSHM_SYMBOL_MAX), a->symbol, TSHM_SYMBOL_MAX);
+	if (rc == 0)
+		rc = put_text(TXT(TSHM_ASSETS_EXCHANGE, TSHM_EXCHANGE_MAX), a->exchange,
+			      TSHM_EXCHANGE_MAX);
+	if (rc == 0)
+		rc = put_text(TXT(TSHM_ASSETS_CURRENCY, TSHM_CURRENCY_MAX), a->currency,
+			      TSHM_CURRENCY_MAX);
+	if (rc < 0)
+		return rc;
+	I64(TSHM_ASSETS_SID) = a->sid;
+	I32(TSHM_ASSETS_CLASS) = a->asset_class;
+	I32(TSHM_ASSETS_PRICE_EXP) = a->price_exp;
+	I32(TSHM_ASSETS_SIZE_EXP) = a->size_exp;
+	I64(TSHM_ASSETS_TICK_SIZE) = a->tick_size;
+	I64(TSHM_ASSETS_LOT_SIZE) = a->lot_size;
+	I64(TSHM_ASSETS_START_TS) = a->start_ts;
+	I64(TSHM_ASSETS_END_TS) = a->end_ts;
+#undef I64
+#undef I32
+#undef TXT
+	return 0;
+}
+
 uint64_t *tshm_writer_row_index(struct tshm_writer *w, enum tshm_table table)
 {
 	if (w->state != W_FILLING || (unsigned)table >= TSHM_TABLE_COUNT ||

@@ -139,33 +139,27 @@ int64_t tshm_test_trade_ts(const struct tshm_test_bundle *b, uint32_t asset, uin
 	       (int64_t)asset * 1000;
 }
 
-static void fill_assets(struct tshm_writer *w, const struct tshm_test_bundle *b)
+static int fill_assets(struct tshm_writer *w, const struct tshm_test_bundle *b)
 {
-	int64_t *sid = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_SID);
-	char *sym = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_SYMBOL);
-	char *exch = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_EXCHANGE);
-	char *cur = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_CURRENCY);
-	int32_t *cls = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_CLASS);
-	int32_t *pexp = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_PRICE_EXP);
-	int32_t *sexp = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_SIZE_EXP);
-	int64_t *tick = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_TICK_SIZE);
-	int64_t *lot = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_LOT_SIZE);
-	int64_t *st = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_START_TS);
-	int64_t *en = tshm_writer_column(w, TSHM_TABLE_ASSETS, TSHM_ASSETS_END_TS);
+	int rc = 0;
 
-	for (uint32_t a = 0; a < b->nassets; a++) {
-		sid[a] = 100 + 10 * (int64_t)a;
-		snprintf(sym + a * TSHM_SYMBOL_MAX, TSHM_SYMBOL_MAX, "SYM%u", a);
-		memcpy(exch + a * TSHM_EXCHANGE_MAX, "TEST", 4);
-		memcpy(cur + a * TSHM_CURRENCY_MAX, "USD", 3);
-		cls[a] = a % 2 ? TSHM_CLASS_CRYPTO : TSHM_CLASS_EQUITY;
-		pexp[a] = a % 2 ? -4 : -2;
-		sexp[a] = a % 2 ? -3 : 0;
-		tick[a] = 1;
-		lot[a] = 1;
-		st[a] = TSHM_TEST_T0;
-		en[a] = TSHM_TEST_T0 + (int64_t)b->ndays * TSHM_DAY_NS;
+	for (uint32_t a = 0; a < b->nassets && rc == 0; a++) {
+		struct tshm_asset as = {
+		    .sid = 100 + 10 * (int64_t)a,
+		    .exchange = "TEST",
+		    .currency = "USD",
+		    .asset_class = a % 2 ? TSHM_CLASS_CRYPTO : TSHM_CLASS_EQUITY,
+		    .price_exp = a % 2 ? -4 : -2,
+		    .size_exp = a % 2 ? -3 : 0,
+		    .tick_size = 1,
+		    .lot_size = 1,
+		    .start_ts = TSHM_TEST_T0,
+		    .end_ts = TSHM_TEST_T0 + (int64_t)b->ndays * TSHM_DAY_NS,
+		};
+		snprintf(as.symbol, sizeof(as.symbol), "SYM%u", a);
+		rc = tshm_writer_set_asset(w, a, &as);
 	}
+	return rc;
 }
 
 /* Asset 0 was "OLD0" until the second day; symbols sort as OLD0 < SYM0 < SYM1 ... */
@@ -337,7 +331,10 @@ static void fill_adjustments(struct tshm_writer *w, const struct tshm_test_bundl
 
 int tshm_test_fill(struct tshm_writer *w, const struct tshm_test_bundle *b)
 {
-	fill_assets(w, b);
+	int rc = fill_assets(w, b);
+
+	if (rc < 0)
+		return rc;
 	fill_symbols(w, b);
 	fill_sessions(w, b);
 	fill_trades(w, b);

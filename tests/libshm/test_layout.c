@@ -1262,6 +1262,55 @@ static void test_layout_day_of(void **state)
 	assert_int_equal(tshm_day_of(INT64_MIN), -106752);
 }
 
+/* tshm_writer_set_asset writes every column and refuses what does not fit. */
+static void test_layout_writer_set_asset(void **state)
+{
+	struct tshm_layout_spec spec;
+	struct tshm_catalog *cat;
+	struct tshm_writer *w;
+	struct tshm_view *v;
+	struct tshm_asset in = {.sid = 100,
+				.symbol = "EXACTLY-THIRTY-TWO-CHARS-SYMBOL!",
+				.exchange = "XNYS",
+				.currency = "USD",
+				.asset_class = TSHM_CLASS_ETF,
+				.price_exp = -3,
+				.size_exp = -1,
+				.tick_size = 5,
+				.lot_size = 10,
+				.start_ts = TSHM_TEST_T0,
+				.end_ts = TSHM_TEST_T0 + TSHM_DAY_NS},
+			  out, bad;
+
+	(void)state;
+	assert_int_equal(tshm_catalog_open(&cat, NULL, TSHM_CATALOG_CREATE), 0);
+	tshm_test_spec(&tshm_test_small, &spec);
+	assert_int_equal(tshm_writer_create(&w, cat, "setasset", &spec, NULL), 0);
+	assert_int_equal(tshm_test_fill(w, &tshm_test_small), 0);
+	assert_int_equal(strlen(in.symbol), TSHM_SYMBOL_MAX);
+	assert_int_equal(tshm_writer_set_asset(w, 0, &in), 0);
+	assert_int_equal(tshm_writer_set_asset(w, spec.nassets, &in), -EINVAL);
+	bad = in;
+	memset(bad.exchange, 'X', TSHM_EXCHANGE_MAX + 1); /* one longer than the column */
+	assert_int_equal(tshm_writer_set_asset(w, 1, &bad), -EINVAL);
+	assert_int_equal(tshm_writer_commit(w, NULL), 0);
+	assert_int_equal(tshm_writer_set_asset(w, 0, &in), -EINVAL);
+	assert_int_equal(tshm_writer_publish(w), 0);
+	tshm_writer_destroy(w);
+	assert_int_equal(tshm_view_open(&v, cat, "setasset"), 0);
+	assert_int_equal(tshm_view_asset(v, 0, &out), 0);
+	assert_true(out.sid == in.sid && out.asset_class == in.asset_class &&
+		    out.price_exp == in.price_exp && out.size_exp == in.size_exp &&
+		    out.tick_size == in.tick_size && out.lot_size == in.lot_size &&
+		    out.start_ts == in.start_ts && out.end_ts == in.end_ts);
+	assert_string_equal(out.symbol, in.symbol);
+	assert_string_equal(out.exchange, in.exchange);
+	assert_string_equal(out.currency, in.currency);
+	assert_int_equal(tshm_view_find_sid(v, 110), 1); /* row 1 kept the fill's asset */
+	tshm_view_unref(v);
+	tshm_catalog_close(cat);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1292,6 +1341,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_layout_view_refcount, clean, clean),
 	    cmocka_unit_test_setup_teardown(test_layout_empty_bundle, clean, clean),
 	    cmocka_unit_test(test_layout_day_of),
+	    cmocka_unit_test_setup_teardown(test_layout_writer_set_asset, clean, clean),
 	};
 
 	tshm_test_ns_init("layout");

@@ -174,6 +174,20 @@ TSHM_EXPORT const char *tshm_writer_segment_name(const struct tshm_writer *w);
  */
 TSHM_EXPORT void *tshm_writer_column(struct tshm_writer *w, enum tshm_table table, unsigned col);
 
+/* One asset, copied out of the assets table. */
+struct tshm_asset;
+
+/*
+ * tshm_writer_set_asset - write row @asset of the assets table from @a
+ * (every column; text fields NUL-padded). Assets must be written in
+ * increasing sid order, as commit checks.
+ * Returns 0; -EINVAL for an index >= nassets, a text field longer than its
+ * column (TSHM_SYMBOL_MAX, TSHM_EXCHANGE_MAX, TSHM_CURRENCY_MAX), or after
+ * commit. Not thread-safe per writer.
+ */
+TSHM_EXPORT int tshm_writer_set_asset(struct tshm_writer *w, uint32_t asset,
+				      const struct tshm_asset *a);
+
 /*
  * tshm_writer_row_index - the nassets + 1 first-row array of a per-asset
  * table: asset i (in sid order) owns rows [idx[i], idx[i+1]). The caller
@@ -235,7 +249,7 @@ struct tshm_table_info {
 	uint32_t ndays;
 };
 
-/* One asset, copied out of the assets table. */
+/* One asset: what tshm_view_asset() copies out and tshm_writer_set_asset() writes. */
 struct tshm_asset {
 	int64_t sid;
 	char symbol[TSHM_SYMBOL_MAX + 1];
