@@ -1285,6 +1285,7 @@ struct worker {
 	int rc;
 	struct rt_seen seen;
 	struct tshm_ring_stats st;
+	pthread_barrier_t *attached; /* producers: all attached before any produces */
 };
 
 static void *producer_main(void *arg)
@@ -1293,6 +1294,10 @@ static void *producer_main(void *arg)
 	struct tshm_ring *r;
 
 	w->rc = tshm_ring_attach_mem(&r, w->mem, w->size, TSHM_RING_PRODUCER);
+	/* A producer that finished and detached before a sibling attached would
+	 * leave the ring with no producer and no close: consumers rightly see
+	 * -EPIPE then. Start producing only once every producer is attached. */
+	pthread_barrier_wait(w->attached);
 	if (w->rc < 0) {
 		atomic_fetch_add(&w->t->finished, 1); /* let the others close */
 		return NULL;
@@ -1331,6 +1336,7 @@ static void run_threads(uint32_t flags, uint32_t np, uint32_t nc, uint32_t cap, 
 				     .flags = flags,
 				     .start_index = UINT64_MAX - 1000};
 	struct worker w[RT_MAXP * 2];
+	pthread_barrier_t attached;
 	struct rt_track *t = malloc(rt_track_size(np, per));
 	uint64_t total, pmsgs = 0, cmsgs = 0;
 	char what[64];
@@ -1341,6 +1347,7 @@ static void run_threads(uint32_t flags, uint32_t np, uint32_t nc, uint32_t cap, 
 	rt_track_init(t, np, per);
 	memset(w, 0, sizeof(w));
 	rt_watchdog(120, "threads");
+	assert_int_equal(pthread_barrier_init(&attached, NULL, np), 0);
 	/* Consumers first: a producer that finishes before any consumer
 	 * attached would close an empty ring and that is fine too. */
 	for (uint32_t i = 0; i < np + nc; i++) {
@@ -1349,13 +1356,15 @@ static void run_threads(uint32_t flags, uint32_t np, uint32_t nc, uint32_t cap, 
 				       .t = t,
 				       .id = i < nc ? i : i - nc,
 				       .flags = flags,
-				       .count = per};
+				       .count = per,
+				       .attached = &attached};
 		assert_int_equal(
 		    pthread_create(&w[i].th, NULL, i < nc ? consumer_main : producer_main, &w[i]),
 		    0);
 	}
 	for (uint32_t i = 0; i < np + nc; i++)
 		assert_int_equal(pthread_join(w[i].th, NULL), 0);
+	pthread_barrier_destroy(&attached);
 	rt_watchdog(0, "");
 	snprintf(what, sizeof(what), "flags %u %uP%uC", flags, np, nc);
 	for (uint32_t i = 0; i < np + nc; i++) {

@@ -39,6 +39,7 @@ static void run_config(const struct config *cf)
 	struct rt_track *t = rt_shared(tsize);
 	_Atomic int *rcs = rt_shared(sizeof(_Atomic int) * RT_MAXP * 2);
 	_Atomic uint64_t *counts = rt_shared(sizeof(_Atomic uint64_t) * RT_MAXP * 2);
+	_Atomic uint32_t *attached = rt_shared(sizeof(_Atomic uint32_t));
 	pid_t pids[RT_MAXP * 2];
 	uint32_t n = cf->np + cf->nc;
 	int64_t t0 = tshm_test_now_ns();
@@ -71,6 +72,13 @@ static void run_config(const struct config *cf)
 					    .timeout_ns = 10 * RT_SEC,
 					    .last_closes = 1};
 
+			/* No producer may finish and detach before its siblings
+			 * attached: the ring would have no producer and no close
+			 * for a moment, which consumers rightly report as -EPIPE. */
+			atomic_fetch_add(attached, 1);
+			for (int64_t end = tshm_test_now_ns() + 10 * RT_SEC;
+			     atomic_load(attached) < cf->np && tshm_test_now_ns() < end;)
+				tshm_test_sleep_us(100);
 			rc = rt_produce(r, t, &o);
 			atomic_store(&counts[i], o.sent);
 		}
@@ -98,6 +106,7 @@ static void run_config(const struct config *cf)
 	TSHM_TEST_CHECK(tshm_ring_unlink(NULL, "stress"));
 	munmap(t, tsize);
 	munmap(rcs, sizeof(_Atomic int) * RT_MAXP * 2);
+	munmap(attached, sizeof(_Atomic uint32_t));
 	munmap(counts, sizeof(_Atomic uint64_t) * RT_MAXP * 2);
 }
 
