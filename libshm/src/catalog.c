@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -526,6 +527,7 @@ int tshm_catalog_reserve(struct tshm_catalog *cat, const char *bundle, uint64_t 
 		if (read_desc(s, &d) == 0 && d.generation > s->next_gen)
 			s->next_gen = d.generation;
 		*gen = ++s->next_gen;
+		s->reserver_pid = (uint32_t)getpid();
 	}
 	cat_unlock(cat);
 	return rc;
@@ -593,6 +595,36 @@ out:
 	if (rc == 0)
 		tshm_segment_unlink(cur.segment);
 	return rc;
+}
+
+static bool pid_alive(uint32_t pid)
+{
+	return pid != 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+int tshm__catalog_reap_reservations(struct tshm_catalog *cat,
+				    bool (*has_segments)(const char *bundle, void *arg), void *arg)
+{
+	int rc = cat_lock(cat), n = 0;
+
+	if (rc < 0)
+		return rc;
+	for (uint32_t i = 0; i < TSHM_CAT_SLOTS; i++) {
+		struct tshm_cat_slot *s = &cat->slots[i];
+
+		/* Reserved, never published, its reserver gone, nothing left on
+		 * disk: a first load that was killed. A pid reused meanwhile
+		 * only keeps the slot until a later gc. */
+		if (s->owner[0] == '\0' || tshm_load64(&s->serial, memory_order_relaxed) != 0 ||
+		    pid_alive(s->reserver_pid) || has_segments(s->owner, arg))
+			continue;
+		memset(s->owner, 0, sizeof(s->owner));
+		if (s->next_gen > cat->hdr->gen_floor)
+			cat->hdr->gen_floor = s->next_gen;
+		n++;
+	}
+	cat_unlock(cat);
+	return n;
 }
 
 int tshm__catalog_release(struct tshm_catalog *cat, const char *bundle)

@@ -307,6 +307,34 @@ static int remove_entry(const struct tshm_seg_entry *e, const struct tshm_catalo
 	return rc;
 }
 
+/* Does any data segment of @bundle remain in the namespace @arg? */
+static bool bundle_has_segments(const char *bundle, void *arg)
+{
+	char prefix[TSHM_NAMESPACE_MAX + TSHM_BUNDLE_MAX + 16];
+	struct dirent *e;
+	DIR *d = opendir(TSHM_SHM_DIR);
+	bool found = false;
+
+	if (!d)
+		return true; /* cannot tell: keep the slot */
+	snprintf(prefix, sizeof(prefix), "tickshm.%s.%s.g", (const char *)arg, bundle);
+	while (!found && (e = readdir(d)))
+		found = strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+	closedir(d);
+	return found;
+}
+
+/* Catalog slots a killed first load left reserved; needs write access. */
+static void reap_reservations(const char *ns)
+{
+	struct tshm_catalog *cat;
+
+	if (tshm_catalog_open(&cat, ns, TSHM_CATALOG_RDWR) < 0)
+		return; /* no catalog, or not ours to write: nothing to do */
+	tshm__catalog_reap_reservations(cat, bundle_has_segments, (void *)ns);
+	tshm_catalog_close(cat);
+}
+
 int tshm_gc(const char *ns, unsigned flags, tshm_seg_cb cb, void *arg)
 {
 	struct tshm_catalog *cat;
@@ -334,6 +362,8 @@ int tshm_gc(const char *ns, unsigned flags, tshm_seg_cb cb, void *arg)
 		}
 	}
 	tshm_catalog_close(cat);
+	if (rc == 0 && !(flags & TSHM_GC_DRY_RUN))
+		reap_reservations(s.ns);
 	free(s.v);
 	return rc < 0 ? rc : removed;
 }

@@ -104,6 +104,14 @@ int tshm__check_tables(const uint8_t *base, const struct tshm_seg_header *hdr,
 int tshm__catalog_release(struct tshm_catalog *cat, const char *bundle);
 
 /*
+ * Free the slots of bundles reserved by a process that is gone, never
+ * published, and for which @has_segments finds nothing left (catalog.c).
+ * Returns how many were freed, or a negative error.
+ */
+int tshm__catalog_reap_reservations(struct tshm_catalog *cat,
+				    bool (*has_segments)(const char *bundle, void *arg), void *arg);
+
+/*
  * Is @serial still the published serial of slot @slot (catalog.c)? Serials
  * are catalog-unique, so equality proves the cached descriptor is current:
  * one acquire load, the pool's hit path.

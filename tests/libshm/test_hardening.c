@@ -210,6 +210,41 @@ static void test_hardening_fork_child_publishes(void **state)
 	tshm_catalog_close(cat);
 }
 
+/* A first load killed after reserving its slot must not hold it forever. */
+static void test_hardening_gc_frees_killed_first_load_slots(void **state)
+{
+	struct tshm_catalog *cat = open_cat();
+	char bundle[32];
+	uint64_t gen;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) { /* reserve, then die without releasing (no destroy) */
+		struct tshm_catalog *c;
+		_exit(tshm_catalog_open(&c, NULL, TSHM_CATALOG_RDWR) == 0 &&
+			      tshm_catalog_reserve(c, "ghost", &gen) == 0
+			  ? 0
+			  : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	for (unsigned i = 0; i < TSHM_CAT_SLOTS - 1; i++) {
+		snprintf(bundle, sizeof(bundle), "live%u", i);
+		assert_int_equal(tshm_catalog_reserve(cat, bundle, &gen), 0);
+	}
+	assert_int_equal(tshm_catalog_reserve(cat, "newcomer", &gen), -ENOSPC);
+	assert_int_equal(tshm_gc(NULL, TSHM_GC_DRY_RUN, NULL, NULL), 0);
+	assert_int_equal(tshm_catalog_reserve(cat, "newcomer", &gen), -ENOSPC);
+	assert_int_equal(tshm_gc(NULL, 0, NULL, NULL), 0);
+	assert_int_equal(tshm_catalog_reserve(cat, "newcomer", &gen), 0);
+	/* Only the dead reserver's slot was freed: live reservations stay. */
+	assert_int_equal(tshm_catalog_reserve(cat, "another", &gen), -ENOSPC);
+	tshm_catalog_close(cat);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +255,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_hardening_aborted_loads_free_slots, teardown),
 	    cmocka_unit_test_teardown(test_hardening_generations_survive_remove, teardown),
 	    cmocka_unit_test_teardown(test_hardening_fork_child_publishes, teardown),
+	    cmocka_unit_test_teardown(test_hardening_gc_frees_killed_first_load_slots, teardown),
 	};
 
 	tshm_test_ns_init("hardening");

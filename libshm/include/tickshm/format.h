@@ -159,7 +159,8 @@ struct tshm_cat_slot {
 	uint64_t active;	     /* atomic: index (0/1) of the copy readers use */
 	uint64_t next_gen;	     /* writer-lock only: last generation handed out */
 	char owner[TSHM_BUNDLE_MAX]; /* writer-lock only: bundle owning the slot */
-	uint8_t reserved[8];
+	uint32_t reserver_pid;	     /* writer-lock only: last process to reserve a generation */
+	uint32_t reserved;
 	struct tshm_cat_copy copy[2];
 };
 

@@ -67,7 +67,10 @@ TSHM_EXPORT int tshm_mappings_scan(const char *ns, tshm_mapping_cb cb, void *arg
 /*
  * tshm_gc - remove the namespace's segments that nothing can use again:
  * ABANDONED ones (incomplete or never published, their writer dead) and OLD
- * ones no process maps. CURRENT and WRITING segments are kept. Calls @cb
+ * ones no process maps. CURRENT and WRITING segments are kept. It also
+ * frees catalog slots reserved by a process that died before its first
+ * publish (a killed first load) once no segment of that bundle is left, so
+ * crashed loads cannot use up the namespace's TSHM_CAT_SLOTS. Calls @cb
  * (may be NULL) for every segment removed (or that would be, with
  * TSHM_GC_DRY_RUN). Returns the number removed, -EINVAL for unknown flags,
  * -TSHM_ENAME, -errno. Thread-safe.
