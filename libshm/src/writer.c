@@ -261,14 +261,11 @@ static void write_header(struct tshm_writer *w)
 	h->creator_pid = (uint32_t)getpid();
 	h->created_ns = tshm__wall_ns();
 	strncpy(h->bundle, w->bundle, sizeof(h->bundle));
-	/* The checksum covers the final flags and magic, stored after it. */
 	h->flags = TSHM_SEG_F_COMPLETE;
 	h->magic = TSHM_SEG_MAGIC;
+	/* Last: it covers every field above, so a header torn by a crash never
+	 * validates (and nobody can open the segment before the seal anyway). */
 	h->meta_checksum = tshm__meta_checksum(w->seg.base, data_offset);
-	h->magic = 0;
-	h->flags = 0;
-	__atomic_store_n(&h->flags, TSHM_SEG_F_COMPLETE, __ATOMIC_RELEASE);
-	__atomic_store_n(&h->magic, TSHM_SEG_MAGIC, __ATOMIC_RELEASE);
 }
 
 int tshm_writer_commit(struct tshm_writer *w, int *bad_table)

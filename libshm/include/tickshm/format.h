@@ -59,7 +59,7 @@ enum tshm_col_kind {
 
 /* Segment header, at offset 0. 256 bytes. */
 struct tshm_seg_header {
-	uint64_t magic;		 /* TSHM_SEG_MAGIC, stored last */
+	uint64_t magic;		 /* TSHM_SEG_MAGIC */
 	uint32_t format_version; /* TSHM_FORMAT_VERSION */
 	uint32_t header_size;	 /* sizeof(struct tshm_seg_header) */
 	uint64_t flags;		 /* TSHM_SEG_F_* */
@@ -67,7 +67,7 @@ struct tshm_seg_header {
 	uint64_t generation;	 /* bundle generation, >= 1 */
 	uint64_t hash_lo;	 /* content hash, FORMAT.md "Content hash" */
 	uint64_t hash_hi;
-	uint64_t meta_checksum;	 /* XXH3-64 of [0, data_offset) with this field 0 */
+	uint64_t meta_checksum;	 /* XXH3-64 of [0, data_offset), this field as 0; last */
 	uint32_t schema_version; /* TSHM_SCHEMA_VERSION */
 	uint32_t table_slots;	 /* TSHM_TABLE_SLOTS */
 	uint64_t dir_offset;	 /* table directory */
