@@ -445,3 +445,23 @@ int tshm_test_find_mapping(pid_t pid, const char *name, struct tshm_test_mapping
 	TSHM_TEST_CHECK(tshm_mappings_scan(NULL, tshm_test_mapping_cb, f));
 	return f->found;
 }
+
+int tshm_test_self_mappings(const char *name)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512], path[300];
+	size_t len;
+	int n = 0;
+
+	assert_non_null(f);
+	snprintf(path, sizeof(path), "/dev/shm%s", name);
+	len = strlen(path);
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, path);
+
+		if (p && (p[len] == '\n' || p[len] == ' ' || !p[len]))
+			n++;
+	}
+	fclose(f);
+	return n;
+}

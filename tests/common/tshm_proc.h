@@ -202,6 +202,12 @@ int tshm_test_shm_stat(const char *name, struct stat *st);
 /* tshm_test_shm_exists - 1 if segment @name exists in /dev/shm, else 0. */
 int tshm_test_shm_exists(const char *name);
 
+/*
+ * tshm_test_self_mappings - how many lines of /proc/self/maps map segment
+ * @name (with its '/'): 0 once every view of it is released.
+ */
+int tshm_test_self_mappings(const char *name);
+
 /* Capacity of struct tshm_test_seglist. */
 #define TSHM_TEST_MAX_SEGS 64
 

@@ -51,6 +51,13 @@ int tshm_test_ns_clean(void)
 	return ns_walk(1);
 }
 
+int tshm_test_clean(void **state)
+{
+	(void)state;
+	tshm_test_ns_clean();
+	return 0;
+}
+
 int tshm_test_ns_count(void)
 {
 	return ns_walk(0);

@@ -30,6 +30,9 @@ const char *tshm_test_ns(void);
  */
 int tshm_test_ns_clean(void);
 
+/* cmocka setup/teardown: empty the namespace (tshm_test_ns_clean). */
+int tshm_test_clean(void **state);
+
 /* Count /dev/shm entries of the namespace (catalog included). */
 int tshm_test_ns_count(void);
 

@@ -1,6 +1,7 @@
 /* tshm-test-labels: unit;tsan */
 /* SPDX-License-Identifier: MIT */
 /* The catalog: open, reserve, publish, lookup, list, serial, remove, limits. */
+#include "tshm_proc.h"
 #include "tshm_test.h"
 
 #include <errno.h>
@@ -12,22 +13,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-static int clean(void **state)
-{
-	(void)state;
-	tshm_test_ns_clean();
-	return 0;
-}
-
-static int shm_exists(const char *name)
-{
-	char path[300];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/dev/shm%s", name);
-	return stat(path, &st) == 0;
-}
 
 static struct tshm_catalog *cat_rw(void)
 {
@@ -77,7 +62,7 @@ static void test_catalog_open_create(void **state)
 	assert_int_equal(tshm_catalog_open(&cat, NULL, TSHM_CATALOG_CREATE), 0);
 	assert_string_equal(tshm_catalog_namespace(cat), tshm_test_ns());
 	assert_int_equal(tshm_name_catalog(name, sizeof(name), tshm_test_ns()), 0);
-	assert_true(shm_exists(name));
+	assert_true(tshm_test_shm_exists(name));
 	assert_int_equal(tshm_catalog_open(&ro, tshm_test_ns(), 0), 0);
 	assert_string_equal(tshm_catalog_namespace(ro), tshm_test_ns());
 	/* CREATE of an existing catalog opens it. */
@@ -239,13 +224,13 @@ static void test_catalog_republish(void **state)
 	assert_true(d2.serial != d1.serial);
 	assert_true(d2.hash_lo != d1.hash_lo || d2.hash_hi != d1.hash_hi);
 	/* The previous generation's name is gone. */
-	assert_false(shm_exists(d1.segment));
+	assert_false(tshm_test_shm_exists(d1.segment));
 	/* Same content again: still a new publish with a new serial. */
 	assert_int_equal(tshm_test_publish(cat, "rep", &b), 3);
 	assert_int_equal(tshm_catalog_lookup(ro, "rep", &d3), 0);
 	assert_true(d3.serial != d2.serial && d3.serial != d1.serial);
 	assert_true(d3.hash_lo == d2.hash_lo && d3.hash_hi == d2.hash_hi);
-	assert_false(shm_exists(d2.segment));
+	assert_false(tshm_test_shm_exists(d2.segment));
 	assert_int_equal(tshm_test_ns_count(), 2); /* catalog + g3 */
 	tshm_catalog_close(ro);
 	tshm_catalog_close(cat);
@@ -343,7 +328,7 @@ static void test_catalog_remove(void **state)
 	assert_int_equal(tshm_view_open(&v, cat, "rm"), 0);
 	assert_int_equal(tshm_catalog_remove(cat, "rm"), 0);
 	assert_int_equal(tshm_catalog_lookup(cat, "rm", &d), -ENOENT);
-	assert_false(shm_exists(d.segment));
+	assert_false(tshm_test_shm_exists(d.segment));
 	/* A reader that maps it keeps a valid mapping. */
 	h = tshm_view_header(v);
 	assert_true(h->magic == TSHM_SEG_MAGIC);
@@ -528,19 +513,28 @@ static void test_catalog_no_torn_reads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_catalog_open_missing, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_catalog_open_create, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_catalog_open_errors, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_catalog_lookup_unpublished, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_catalog_reserve_sequence, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_catalog_readonly_ebadf, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_catalog_publish_lookup, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_catalog_republish, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_catalog_list, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_catalog_serial, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_catalog_remove, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_catalog_full, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_catalog_no_torn_reads, clean, clean),
+	    cmocka_unit_test_setup_teardown(test_catalog_open_missing, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_catalog_open_create, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_catalog_open_errors, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_catalog_lookup_unpublished, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_catalog_reserve_sequence, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_catalog_readonly_ebadf, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_catalog_publish_lookup, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_catalog_republish, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_catalog_list, tshm_test_clean, tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_catalog_serial, tshm_test_clean, tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_catalog_remove, tshm_test_clean, tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_catalog_full, tshm_test_clean, tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_catalog_no_torn_reads, tshm_test_clean,
+					    tshm_test_clean),
 	};
 
 	tshm_test_ns_init("catalog");

@@ -1,6 +1,7 @@
 /* tshm-test-labels: unit */
 /* SPDX-License-Identifier: MIT */
 /* The columnar layout: writer, commit checks, content hash, views, validation. */
+#include "tshm_proc.h"
 #include "tshm_test.h"
 
 #include <errno.h>
@@ -50,22 +51,6 @@ static uint8_t type_of(unsigned t, unsigned c)
 static uint64_t spec_rows(const struct tshm_layout_spec *spec, unsigned t)
 {
 	return t == TSHM_TABLE_ASSETS ? spec->nassets : spec->tables[t].nrows;
-}
-
-static int clean(void **state)
-{
-	(void)state;
-	tshm_test_ns_clean();
-	return 0;
-}
-
-static int shm_exists(const char *name)
-{
-	char path[300];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/dev/shm%s", name);
-	return stat(path, &st) == 0;
 }
 
 static unsigned shm_mode(const char *name)
@@ -522,7 +507,7 @@ static void expect_eorder(struct tshm_catalog *cat, corrupt_fn fn, int table, co
 		fail_msg("%s: commit = %d (%s), bad_table = %d, want -TSHM_EORDER and %d", what, rc,
 			 tshm_strerror(rc), bad, table);
 	tshm_writer_destroy(w);
-	assert_false(shm_exists(name));
+	assert_false(tshm_test_shm_exists(name));
 }
 
 static void test_layout_commit_eorder(void **state)
@@ -595,22 +580,22 @@ static void test_layout_destroy_unlinks_unpublished(void **state)
 	tshm_writer_destroy(NULL);
 	w = make_writer(cat, "life", &rt_bundle);
 	snprintf(name, sizeof(name), "%s", tshm_writer_segment_name(w));
-	assert_true(shm_exists(name));
+	assert_true(tshm_test_shm_exists(name));
 	tshm_writer_destroy(w); /* never committed */
-	assert_false(shm_exists(name));
+	assert_false(tshm_test_shm_exists(name));
 
 	w = make_writer(cat, "life", &rt_bundle);
 	snprintf(name, sizeof(name), "%s", tshm_writer_segment_name(w));
 	assert_int_equal(tshm_writer_commit(w, NULL), 0);
 	tshm_writer_destroy(w); /* committed, never published */
-	assert_false(shm_exists(name));
+	assert_false(tshm_test_shm_exists(name));
 
 	w = make_writer(cat, "life", &rt_bundle);
 	snprintf(name, sizeof(name), "%s", tshm_writer_segment_name(w));
 	assert_int_equal(tshm_writer_commit(w, NULL), 0);
 	assert_int_equal(tshm_writer_publish(w), 0);
 	tshm_writer_destroy(w); /* published: stays */
-	assert_true(shm_exists(name));
+	assert_true(tshm_test_shm_exists(name));
 	assert_int_equal(tshm_test_ns_count(), 2);
 	tshm_catalog_close(cat);
 }
@@ -655,7 +640,7 @@ static void test_layout_publish_estale(void **state)
 	assert_int_equal(tshm_writer_commit(old, NULL), 0);
 	rc = tshm_writer_publish(old);
 	/* "this one is unlinked" by publish itself, before destroy. */
-	old_left = shm_exists(old_name);
+	old_left = tshm_test_shm_exists(old_name);
 	gen = tshm_writer_generation(new);
 	tshm_writer_destroy(old);
 	tshm_writer_destroy(new);
@@ -1174,24 +1159,6 @@ static void test_layout_open_mem_resealed_damage(void **state)
 
 /* ---- reference counting ----------------------------------------------- */
 
-static int mapping_count(const char *segname)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	char line[512], path[300];
-	int n = 0;
-
-	assert_non_null(f);
-	snprintf(path, sizeof(path), "/dev/shm%s", segname);
-	while (fgets(line, sizeof(line), f)) {
-		char *p = strstr(line, path);
-
-		if (p && (p[strlen(path)] == '\n' || p[strlen(path)] == ' ' || !p[strlen(path)]))
-			n++;
-	}
-	fclose(f);
-	return n;
-}
-
 static void test_layout_view_refcount(void **state)
 {
 	struct tshm_catalog *cat = cat_rw();
@@ -1202,15 +1169,15 @@ static void test_layout_view_refcount(void **state)
 	assert_int_equal(tshm_test_publish(cat, "ref", &tshm_test_small), 1);
 	assert_int_equal(tshm_catalog_lookup(cat, "ref", &d), 0);
 	v = open_view(cat, "ref");
-	assert_int_equal(mapping_count(d.segment), 1);
+	assert_int_equal(tshm_test_self_mappings(d.segment), 1);
 	assert_ptr_equal(tshm_view_ref(v), v);
 	assert_ptr_equal(tshm_view_ref(v), v);
 	tshm_view_unref(v);
 	tshm_view_unref(v);
-	assert_int_equal(mapping_count(d.segment), 1);
+	assert_int_equal(tshm_test_self_mappings(d.segment), 1);
 	assert_true(tshm_view_header(v)->magic == TSHM_SEG_MAGIC);
 	tshm_view_unref(v); /* the last reference unmaps */
-	assert_int_equal(mapping_count(d.segment), 0);
+	assert_int_equal(tshm_test_self_mappings(d.segment), 0);
 	tshm_catalog_close(cat);
 }
 
@@ -1314,34 +1281,61 @@ static void test_layout_writer_set_asset(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_layout_round_trip, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_layout_round_trip_formulas, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_layout_size_errors, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_layout_size_matches_segment, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_layout_writer_create_errors, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_layout_writer_names_and_modes, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_layout_writer_column_null, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_layout_commit_eorder, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_layout_commit_eorder_null_bad_table, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_layout_commit_accepts_equal_ts, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_layout_destroy_unlinks_unpublished, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_layout_commit_publish_einval, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_layout_publish_estale, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_layout_content_hash, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_layout_view_header_and_tables, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_layout_view_column_errors, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_layout_view_assets, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_layout_view_find_symbol, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_layout_view_asset_rows, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_layout_view_open_errors, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_layout_open_mem_ok, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_layout_open_mem_data_flip, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_layout_open_mem_header_damage, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_layout_open_mem_resealed_damage, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_layout_view_refcount, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_layout_empty_bundle, clean, clean),
+	    cmocka_unit_test_setup_teardown(test_layout_round_trip, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_round_trip_formulas, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_size_errors, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_size_matches_segment, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_writer_create_errors, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_writer_names_and_modes, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_writer_column_null, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_commit_eorder, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_commit_eorder_null_bad_table,
+					    tshm_test_clean, tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_commit_accepts_equal_ts, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_destroy_unlinks_unpublished,
+					    tshm_test_clean, tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_commit_publish_einval, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_publish_estale, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_content_hash, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_view_header_and_tables, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_view_column_errors, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_view_assets, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_view_find_symbol, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_view_asset_rows, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_view_open_errors, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_open_mem_ok, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_open_mem_data_flip, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_open_mem_header_damage, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_open_mem_resealed_damage, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_view_refcount, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_empty_bundle, tshm_test_clean,
+					    tshm_test_clean),
 	    cmocka_unit_test(test_layout_day_of),
-	    cmocka_unit_test_setup_teardown(test_layout_writer_set_asset, clean, clean),
+	    cmocka_unit_test_setup_teardown(test_layout_writer_set_asset, tshm_test_clean,
+					    tshm_test_clean),
 	};
 
 	tshm_test_ns_init("layout");

@@ -1,6 +1,7 @@
 /* tshm-test-labels: unit;tsan */
 /* SPDX-License-Identifier: MIT */
 /* The bundle pool: caching, reloads, LRU eviction, invalidation, config, threads. */
+#include "tshm_proc.h"
 #include "tshm_test.h"
 
 #include <errno.h>
@@ -14,16 +15,6 @@
 
 static const struct tshm_test_bundle pb = {
     .nassets = 2, .ndays = 1, .trades_per_day = 20, .quotes_per_day = 5, .seed = 1};
-
-static int clean(void **state)
-{
-	(void)state;
-	unsetenv("TICKSHM_POOL_MAX");
-	unsetenv("TICKSHM_POOL_MAX_BYTES");
-	unsetenv("TICKSHM_POOL_DISABLE");
-	tshm_test_ns_clean();
-	return 0;
-}
 
 static struct tshm_catalog *cat_rw(void)
 {
@@ -76,24 +67,6 @@ static uint64_t size_of(struct tshm_catalog *cat, const char *bundle)
 
 	assert_int_equal(tshm_catalog_lookup(cat, bundle, &d), 0);
 	return d.size;
-}
-
-static int mapping_count(const char *segname)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	char line[512], path[300];
-	int n = 0;
-
-	assert_non_null(f);
-	snprintf(path, sizeof(path), "/dev/shm%s", segname);
-	while (fgets(line, sizeof(line), f)) {
-		char *p = strstr(line, path);
-
-		if (p && (p[strlen(path)] == '\n' || p[strlen(path)] == ' ' || !p[strlen(path)]))
-			n++;
-	}
-	fclose(f);
-	return n;
 }
 
 static void check_counts(struct tshm_pool *pool, uint64_t hits, uint64_t misses, uint64_t reloads,
@@ -153,13 +126,13 @@ static void test_pool_hit_miss(void **state)
 	tshm_pool_put(pool, v1);
 	tshm_pool_put(pool, v2);
 	/* Cached: still mapped with no caller reference. */
-	assert_int_equal(mapping_count(d.segment), 1);
+	assert_int_equal(tshm_test_self_mappings(d.segment), 1);
 	v1 = get(pool, "a");
 	assert_ptr_equal(v1, v2);
 	check_counts(pool, 2, 1, 0, 0, 1);
 	tshm_view_unref(v1); /* tshm_view_unref is an alternative to put */
 	tshm_pool_destroy(pool);
-	assert_int_equal(mapping_count(d.segment), 0);
+	assert_int_equal(tshm_test_self_mappings(d.segment), 0);
 	tshm_catalog_close(cat);
 }
 
@@ -192,9 +165,9 @@ static void test_pool_reload_keeps_old_view(void **state)
 	assert_true(tshm_view_header(v1)->generation == 1);
 	assert_memory_equal(ci.data, before, sizeof(before));
 	assert_int_equal(tshm_view_verify(v1), 0);
-	assert_int_equal(mapping_count(d1.segment), 1);
+	assert_int_equal(tshm_test_self_mappings(d1.segment), 1);
 	tshm_pool_put(pool, v1);
-	assert_int_equal(mapping_count(d1.segment), 0);
+	assert_int_equal(tshm_test_self_mappings(d1.segment), 0);
 	assert_int_equal(tshm_view_verify(v2), 0);
 	tshm_pool_put(pool, v2);
 	get_put(pool, "r");
@@ -270,10 +243,10 @@ static void test_pool_evicted_view_stays_valid(void **state)
 	va = get(pool, "a");
 	get_put(pool, "b"); /* evicts a from the cache, not from its holder */
 	check_counts(pool, 0, 2, 0, 1, 1);
-	assert_int_equal(mapping_count(d.segment), 1);
+	assert_int_equal(tshm_test_self_mappings(d.segment), 1);
 	assert_int_equal(tshm_view_verify(va), 0);
 	tshm_pool_put(pool, va);
-	assert_int_equal(mapping_count(d.segment), 0);
+	assert_int_equal(tshm_test_self_mappings(d.segment), 0);
 	tshm_pool_destroy(pool);
 	tshm_catalog_close(cat);
 }
@@ -290,7 +263,7 @@ static void test_pool_invalidate(void **state)
 	get_put(pool, "a");
 	get_put(pool, "b");
 	assert_int_equal(tshm_pool_invalidate(pool, "a"), 1);
-	assert_int_equal(mapping_count(d.segment), 0);
+	assert_int_equal(tshm_test_self_mappings(d.segment), 0);
 	assert_int_equal(tshm_pool_invalidate(pool, "a"), 0);
 	assert_int_equal(tshm_pool_invalidate(pool, "zzz"), 0);
 	assert_int_equal(tshm_pool_invalidate(pool, "bad/name"), -TSHM_ENAME);
@@ -321,7 +294,7 @@ static void test_pool_disabled(void **state)
 		v = get(pool, "a");
 		assert_int_equal(tshm_view_verify(v), 0);
 		tshm_pool_put(pool, v);
-		assert_int_equal(mapping_count(d.segment), 0);
+		assert_int_equal(tshm_test_self_mappings(d.segment), 0);
 	}
 	check_counts(pool, 0, 3, 0, 0, 0);
 	assert_true(stats_of(pool).bytes_mapped == 0);
@@ -341,10 +314,10 @@ static void test_pool_destroy_with_held_views(void **state)
 	assert_int_equal(tshm_catalog_lookup(cat, "held", &d), 0);
 	v = get(pool, "held");
 	tshm_pool_destroy(pool);
-	assert_int_equal(mapping_count(d.segment), 1);
+	assert_int_equal(tshm_test_self_mappings(d.segment), 1);
 	assert_int_equal(tshm_view_verify(v), 0);
 	tshm_view_unref(v);
-	assert_int_equal(mapping_count(d.segment), 0);
+	assert_int_equal(tshm_test_self_mappings(d.segment), 0);
 	tshm_catalog_close(cat);
 }
 
@@ -614,20 +587,29 @@ static void test_pool_concurrent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_pool_get_missing, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_pool_hit_miss, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_pool_reload_keeps_old_view, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_pool_lru_by_count, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_pool_lru_by_bytes, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_pool_evicted_view_stays_valid, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_pool_invalidate, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_pool_disabled, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_pool_destroy_with_held_views, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_pool_create_ns, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_pool_config_env_valid, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_pool_config_env_garbage, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_pool_create_from_env, clean, clean),
-	    cmocka_unit_test_setup_teardown(test_pool_concurrent, clean, clean),
+	    cmocka_unit_test_setup_teardown(test_pool_get_missing, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_hit_miss, tshm_test_clean, tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_reload_keeps_old_view, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_lru_by_count, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_lru_by_bytes, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_evicted_view_stays_valid, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_invalidate, tshm_test_clean, tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_disabled, tshm_test_clean, tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_destroy_with_held_views, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_create_ns, tshm_test_clean, tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_config_env_valid, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_config_env_garbage, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_create_from_env, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_concurrent, tshm_test_clean, tshm_test_clean),
 	};
 
 	tshm_test_ns_init("pool");

@@ -1,6 +1,7 @@
 /* tshm-test-labels: unit */
 /* SPDX-License-Identifier: MIT */
 /* Named segments: create, seal, open, close, unlink, and their errors. */
+#include "tshm_proc.h"
 #include "tshm_test.h"
 
 #include <errno.h>
@@ -30,13 +31,6 @@ static int shm_stat(const char *name, struct stat *st)
 	return stat(path, st);
 }
 
-static int shm_exists(const char *name)
-{
-	struct stat st;
-
-	return shm_stat(name, &st) == 0;
-}
-
 /* Permissions of the mapping that starts at @base, from /proc/self/maps. */
 static void map_perms(const void *base, char perms[5])
 {
@@ -56,13 +50,6 @@ static void map_perms(const void *base, char perms[5])
 		}
 	}
 	fclose(f);
-}
-
-static int clean(void **state)
-{
-	(void)state;
-	tshm_test_ns_clean();
-	return 0;
 }
 
 static void test_segment_create_basics(void **state)
@@ -90,9 +77,9 @@ static void test_segment_create_basics(void **state)
 	tshm_segment_close(&seg);
 	assert_int_equal(seg.fd, -1);
 	assert_null(seg.base);
-	assert_true(shm_exists(name)); /* close does not unlink */
+	assert_true(tshm_test_shm_exists(name)); /* close does not unlink */
 	assert_int_equal(tshm_segment_unlink(name), 0);
-	assert_false(shm_exists(name));
+	assert_false(tshm_test_shm_exists(name));
 }
 
 static void test_segment_seal_mode(void **state)
@@ -142,7 +129,7 @@ static void test_segment_create_eexist(void **state)
 	memset(a.base, 0x5a, 8192);
 	assert_int_equal(tshm_segment_create(&b, name, 4096), -EEXIST);
 	/* The first segment is untouched: same size, same bytes. */
-	assert_true(shm_exists(name));
+	assert_true(tshm_test_shm_exists(name));
 	assert_int_equal(((unsigned char *)a.base)[8191], 0x5a);
 	assert_int_equal(tshm_segment_seal(&a, 0), 0);
 	tshm_segment_close(&a);
@@ -220,7 +207,7 @@ static void test_segment_create_size_zero(void **state)
 	(void)state;
 	seg_name(name, "zero", 1);
 	assert_int_equal(tshm_segment_create(&seg, name, 0), -EINVAL);
-	assert_false(shm_exists(name));
+	assert_false(tshm_test_shm_exists(name));
 	assert_int_equal(tshm_test_ns_count(), 0);
 }
 
@@ -300,7 +287,7 @@ static void test_segment_enospc(void **state)
 	(void)state;
 	seg_name(name, "huge", 1);
 	assert_int_equal(tshm_segment_create(&seg, name, UINT64_C(1) << 50), -ENOSPC);
-	assert_false(shm_exists(name));
+	assert_false(tshm_test_shm_exists(name));
 	assert_int_equal(tshm_test_ns_count(), 0);
 	/* The name is free again. */
 	assert_int_equal(tshm_segment_create(&seg, name, 4096), 0);
@@ -346,7 +333,7 @@ static void test_segment_unlink_keeps_mapping(void **state)
 	assert_int_equal(tshm_segment_open(&r, name, 0), 0);
 	tshm_segment_close(&w);
 	assert_int_equal(tshm_segment_unlink(name), 0);
-	assert_false(shm_exists(name));
+	assert_false(tshm_test_shm_exists(name));
 	assert_string_equal((const char *)r.base, "still here");
 	assert_int_equal(tshm_segment_open(&w, name, 0), -ENOENT);
 	assert_int_equal(tshm_segment_unlink(name), -ENOENT);
@@ -423,25 +410,25 @@ static void test_segment_eacces_until_sealed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_teardown(test_segment_create_basics, clean),
-	    cmocka_unit_test_teardown(test_segment_seal_mode, clean),
-	    cmocka_unit_test_teardown(test_segment_seal_not_created, clean),
-	    cmocka_unit_test_teardown(test_segment_create_eexist, clean),
-	    cmocka_unit_test_teardown(test_segment_open_readonly, clean),
-	    cmocka_unit_test_teardown(test_segment_open_rdwr, clean),
-	    cmocka_unit_test_teardown(test_segment_open_bad_flags, clean),
-	    cmocka_unit_test_teardown(test_segment_create_size_zero, clean),
-	    cmocka_unit_test_teardown(test_segment_open_empty, clean),
-	    cmocka_unit_test_teardown(test_segment_open_unsealed, clean),
-	    cmocka_unit_test_teardown(test_segment_enoent, clean),
-	    cmocka_unit_test_teardown(test_segment_bad_names, clean),
-	    cmocka_unit_test_teardown(test_segment_enospc, clean),
-	    cmocka_unit_test_teardown(test_segment_close_safe, clean),
-	    cmocka_unit_test_teardown(test_segment_unlink_keeps_mapping, clean),
-	    cmocka_unit_test_teardown(test_segment_create_holds_flock, clean),
-	    cmocka_unit_test_teardown(test_segment_eacces_until_sealed, clean),
+	    cmocka_unit_test_teardown(test_segment_create_basics, tshm_test_clean),
+	    cmocka_unit_test_teardown(test_segment_seal_mode, tshm_test_clean),
+	    cmocka_unit_test_teardown(test_segment_seal_not_created, tshm_test_clean),
+	    cmocka_unit_test_teardown(test_segment_create_eexist, tshm_test_clean),
+	    cmocka_unit_test_teardown(test_segment_open_readonly, tshm_test_clean),
+	    cmocka_unit_test_teardown(test_segment_open_rdwr, tshm_test_clean),
+	    cmocka_unit_test_teardown(test_segment_open_bad_flags, tshm_test_clean),
+	    cmocka_unit_test_teardown(test_segment_create_size_zero, tshm_test_clean),
+	    cmocka_unit_test_teardown(test_segment_open_empty, tshm_test_clean),
+	    cmocka_unit_test_teardown(test_segment_open_unsealed, tshm_test_clean),
+	    cmocka_unit_test_teardown(test_segment_enoent, tshm_test_clean),
+	    cmocka_unit_test_teardown(test_segment_bad_names, tshm_test_clean),
+	    cmocka_unit_test_teardown(test_segment_enospc, tshm_test_clean),
+	    cmocka_unit_test_teardown(test_segment_close_safe, tshm_test_clean),
+	    cmocka_unit_test_teardown(test_segment_unlink_keeps_mapping, tshm_test_clean),
+	    cmocka_unit_test_teardown(test_segment_create_holds_flock, tshm_test_clean),
+	    cmocka_unit_test_teardown(test_segment_eacces_until_sealed, tshm_test_clean),
 	};
 
 	tshm_test_ns_init("segment");
-	return cmocka_run_group_tests(tests, clean, clean);
+	return cmocka_run_group_tests(tests, tshm_test_clean, tshm_test_clean);
 }
