@@ -16,8 +16,8 @@
  * Set TSHM_CORRUPT_SEED to replay a run; the seed is printed.
  */
 #include "tshm_proc.h"
+#include "tshm_walk.h"
 
-#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,11 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
-
 #define OFF(field) offsetof(struct tshm_seg_header, field)
-#define CKSUM_OFF OFF(meta_checksum)
 
 /* ---- randomness ------------------------------------------------------- */
 
@@ -144,330 +140,24 @@ static void restore_meta(struct sample *s)
 	memcpy(s->buf, s->orig, s->data_offset);
 }
 
-/* Recompute meta_checksum the way a hostile writer would. */
-static void fix_checksum(uint8_t *b, uint64_t size)
-{
-	uint64_t doff, h, zero = 0;
-
-	if (size < sizeof(struct tshm_seg_header))
-		return;
-	memcpy(&doff, b + OFF(data_offset), 8);
-	if (doff < CKSUM_OFF + 8 || doff > size)
-		return;
-	memcpy(b + CKSUM_OFF, &zero, 8);
-	h = XXH3_64bits(b, (size_t)doff);
-	memcpy(b + CKSUM_OFF, &h, 8);
-}
-
 static const struct tshm_table_desc *orig_table(const struct sample *s, unsigned t)
 {
 	return (const struct tshm_table_desc *)(s->orig + s->dir_offset + (uint64_t)t * 512);
-}
-
-/* ---- walking every accessor of a view -------------------------------- */
-
-static volatile unsigned char sink;
-
-struct walk {
-	const uint8_t *base;
-	uint64_t size;
-	char why[256];
-	uint64_t calls;
-};
-
-static int in_bounds(const struct walk *w, const void *p, uint64_t n, uint64_t width)
-{
-	const uint8_t *q = p;
-	uint64_t off, bytes;
-
-	if (n == 0)
-		return 1;
-	if (!q || q < w->base)
-		return 0;
-	off = (uint64_t)(q - w->base);
-	if (off > w->size || width == 0)
-		return 0;
-	if (n > (w->size - off) / width)
-		return 0;
-	bytes = n * width;
-	return bytes <= w->size - off;
-}
-
-#define WALK_FAIL(w, ...)                                                                          \
-	do {                                                                                       \
-		snprintf((w)->why, sizeof((w)->why), __VA_ARGS__);                                 \
-		return -1;                                                                         \
-	} while (0)
-
-static int64_t sat_add(int64_t a, int64_t b)
-{
-	if (b > 0 && a > INT64_MAX - b)
-		return INT64_MAX;
-	if (b < 0 && a < INT64_MIN - b)
-		return INT64_MIN;
-	return a + b;
-}
-
-/* A history window must lie inside column @c of table @t, hence inside the segment. */
-static int check_window(struct walk *w, const struct tshm_view *v, const char *what,
-			const struct tshm_window *win, unsigned t, unsigned c, uint64_t max_count)
-{
-	struct tshm_column_info ci;
-	struct tshm_table_info ti;
-	const uint8_t *p = win->data;
-
-	if (win->count == 0)
-		return 0;
-	if (win->count > max_count)
-		WALK_FAIL(w, "%s t%u c%u: count %llu > requested %llu", what, t, c,
-			  (unsigned long long)win->count, (unsigned long long)max_count);
-	if (!in_bounds(w, win->data, win->count, win->width))
-		WALK_FAIL(w,
-			  "%s t%u c%u: window of %llu x %u bytes at offset %lld outside the "
-			  "%llu-byte segment",
-			  what, t, c, (unsigned long long)win->count, win->width,
-			  (long long)(p - w->base), (unsigned long long)w->size);
-	if (tshm_view_table(v, t, &ti) != 0 || tshm_view_column(v, t, c, &ci) != 0)
-		WALK_FAIL(w,
-			  "%s t%u c%u: returned a window for a column the view does not describe",
-			  what, t, c);
-	if (win->width != ci.width || win->first_row > ti.nrows ||
-	    win->count > ti.nrows - win->first_row ||
-	    p != (const uint8_t *)ci.data + win->first_row * ci.width)
-		WALK_FAIL(w,
-			  "%s t%u c%u: window rows [%llu, +%llu) width %u not inside the column "
-			  "(%llu rows, width %u)",
-			  what, t, c, (unsigned long long)win->first_row,
-			  (unsigned long long)win->count, win->width, (unsigned long long)ti.nrows,
-			  ci.width);
-	sink ^= p[0];
-	sink ^= p[win->count * win->width - 1];
-	return 0;
-}
-
-#define MAX_WALK_SIDS 8
-
-/*
- * Call every accessor over every table, column and asset of @v. Returns 0,
- * or -1 with w->why set when a result points outside the segment or breaks
- * the API's contract. Crashes (ASan) if the library reads out of bounds.
- */
-static int walk_view(struct walk *w, const struct tshm_view *v)
-{
-	static const char *symbols[] = {
-	    "OLD0",  "SYM0", "SYM1", "SYM2",
-	    "SYM10", "",     "ZZZZ", "0123456789012345678901234567890123456789"};
-	const struct tshm_seg_header *h = tshm_view_header(v);
-	uint32_t na = tshm_view_nassets(v);
-	int64_t sids[MAX_WALK_SIDS + 2];
-	size_t nsids = 0;
-	struct tshm_table_info ti;
-	struct tshm_column_info ci;
-	int rc;
-
-	if (!h || memcmp(h, w->base, sizeof(*h)) != 0)
-		WALK_FAIL(w, "tshm_view_header differs from the segment's header");
-	if (na != h->nassets)
-		WALK_FAIL(w, "tshm_view_nassets %u != header %u", na, h->nassets);
-	(void)tshm_view_segment_name(v);
-	(void)tshm_view_serial(v);
-
-	/* Tables and columns: read every element's first and last byte. */
-	for (unsigned t = 0; t < TSHM_TABLE_SLOTS + 2; t++) {
-		rc = tshm_view_table(v, t, &ti);
-		w->calls++;
-		if (rc != 0 && rc != -EINVAL)
-			WALK_FAIL(w, "tshm_view_table(%u) -> %d", t, rc);
-		if (rc != 0)
-			continue;
-		if (ti.name)
-			sink ^= (unsigned char)strlen(ti.name);
-		for (unsigned c = 0; c < TSHM_MAX_COLS + 2; c++) {
-			const uint8_t *p;
-
-			rc = tshm_view_column(v, t, c, &ci);
-			w->calls++;
-			if (rc != 0)
-				continue;
-			if (c >= ti.ncols)
-				WALK_FAIL(w, "tshm_view_column(%u, %u) succeeded past ncols %u", t,
-					  c, ti.ncols);
-			if (ci.name)
-				sink ^= (unsigned char)strlen(ci.name);
-			if (ti.nrows == 0)
-				continue;
-			if (!in_bounds(w, ci.data, ti.nrows, ci.width))
-				WALK_FAIL(w,
-					  "column t%u c%u: %llu x %u bytes at offset %lld outside "
-					  "the %llu-byte segment",
-					  t, c, (unsigned long long)ti.nrows, ci.width,
-					  (long long)((const uint8_t *)ci.data - w->base),
-					  (unsigned long long)w->size);
-			p = ci.data;
-			for (uint64_t r = 0; r < ti.nrows; r++) {
-				sink ^= p[r * ci.width];
-				sink ^= p[r * ci.width + ci.width - 1];
-			}
-		}
-		if (t < TSHM_TABLE_COUNT && (ti.flags & TSHM_TABLE_F_PER_ASSET)) {
-			for (uint32_t a = 0; a <= na + 1 && a < na + 2u; a++) {
-				uint64_t first = 0, count = 0;
-
-				rc = tshm_view_asset_rows(v, t, a, &first, &count);
-				w->calls++;
-				if (rc == 0 &&
-				    (a >= na || first > ti.nrows || count > ti.nrows - first))
-					WALK_FAIL(
-					    w, "asset_rows(t%u, %u) = [%llu, +%llu) of %llu rows",
-					    t, a, (unsigned long long)first,
-					    (unsigned long long)count,
-					    (unsigned long long)ti.nrows);
-			}
-		}
-	}
-
-	/* Assets: copy each out; collect some sids. */
-	for (uint32_t a = 0; a < na + 2u && a <= na + 1; a++) {
-		struct tshm_asset as;
-
-		rc = tshm_view_asset(v, a, &as);
-		w->calls++;
-		if (rc == 0) {
-			if (a >= na)
-				WALK_FAIL(w, "tshm_view_asset(%u) succeeded with %u assets", a, na);
-			sink ^= (unsigned char)(strlen(as.symbol) + strlen(as.exchange) +
-						strlen(as.currency));
-			if (nsids < MAX_WALK_SIDS && (a < 4 || a + 2 >= na))
-				sids[nsids++] = as.sid;
-		}
-	}
-	sids[nsids++] = 100;
-	sids[nsids++] = INT64_MIN;
-	for (size_t i = 0; i < nsids; i++) {
-		rc = tshm_view_find_sid(v, sids[i]);
-		w->calls++;
-		if (rc >= 0 && (uint32_t)rc >= na)
-			WALK_FAIL(w, "find_sid(%lld) = %d with %u assets", (long long)sids[i], rc,
-				  na);
-	}
-	for (size_t i = 0; i < sizeof(symbols) / sizeof(symbols[0]); i++) {
-		static const int64_t as_of[] = {INT64_MIN, TSHM_TEST_T0,
-						TSHM_TEST_T0 + 2 * TSHM_DAY_NS, INT64_MAX};
-
-		for (size_t k = 0; k < sizeof(as_of) / sizeof(as_of[0]); k++) {
-			rc = tshm_view_find_symbol(v, symbols[i], as_of[k]);
-			w->calls++;
-			if (rc >= 0 && (uint32_t)rc >= na)
-				WALK_FAIL(w, "find_symbol(%s) = %d with %u assets", symbols[i], rc,
-					  na);
-		}
-	}
-
-	/* History windows. */
-	for (unsigned t = 0; t <= TSHM_TABLE_COUNT; t++) {
-		int64_t ends[6];
-		unsigned ncols = TSHM_MAX_COLS;
-		int64_t tmin = 0, tmax = 0;
-
-		if (tshm_view_table(v, t, &ti) == 0) {
-			ncols = ti.ncols < TSHM_MAX_COLS ? ti.ncols : TSHM_MAX_COLS;
-			tmin = ti.min_ts;
-			tmax = ti.max_ts;
-		}
-		ends[0] = INT64_MIN;
-		ends[1] = INT64_MAX;
-		ends[2] = TSHM_TEST_T0 + TSHM_DAY_NS + TSHM_DAY_NS / 2;
-		ends[3] = tmin;
-		ends[4] = tmax;
-		ends[5] = sat_add(tmin, (tmax / 2) - (tmin / 2));
-		for (size_t i = 0; i < nsids; i++) {
-			int64_t sid = sids[i];
-
-			for (unsigned c = 0; c <= ncols; c++) {
-				static const uint64_t counts[] = {0, 1, 17, UINT64_MAX};
-				struct tshm_window win;
-				int64_t r0[4], r1[4];
-
-				for (size_t e = 0; e < 6; e++)
-					for (size_t k = 0; k < 4; k++) {
-						memset(&win, 0, sizeof(win));
-						rc = tshm_history(v, t, sid, c, ends[e], counts[k],
-								  &win);
-						w->calls++;
-						if (rc == 0 && check_window(w, v, "history", &win,
-									    t, c, counts[k]) < 0)
-							return -1;
-					}
-				r0[0] = INT64_MIN;
-				r1[0] = INT64_MAX;
-				r0[1] = TSHM_TEST_T0;
-				r1[1] = TSHM_TEST_T0 + TSHM_DAY_NS;
-				r0[2] = TSHM_TEST_T0 + TSHM_DAY_NS;
-				r1[2] = TSHM_TEST_T0;
-				r0[3] = tmin;
-				r1[3] = sat_add(tmax, 1);
-				for (size_t k = 0; k < 4; k++) {
-					memset(&win, 0, sizeof(win));
-					rc = tshm_history_range(v, t, sid, c, r0[k], r1[k], &win);
-					w->calls++;
-					if (rc == 0 && check_window(w, v, "history_range", &win, t,
-								    c, UINT64_MAX) < 0)
-						return -1;
-					if (rc == 0 && r1[k] < r0[k] && win.count)
-						WALK_FAIL(
-						    w,
-						    "history_range with t1 < t0 returned %llu rows",
-						    (unsigned long long)win.count);
-				}
-			}
-		}
-		for (unsigned c = 0; c <= ncols; c++) {
-			enum { COPY_N = 5 };
-			int64_t out[(MAX_WALK_SIDS + 2) * COPY_N];
-			uint64_t got[MAX_WALK_SIDS + 2];
-
-			for (size_t e = 0; e < 6; e += 2) {
-				memset(got, 0, sizeof(got));
-				rc = tshm_history_copy(v, t, sids, nsids, c,
-						       ends[e + 1 < 6 ? e + 1 : e], COPY_N, -1, out,
-						       got);
-				w->calls++;
-				if (rc == 0)
-					for (size_t i = 0; i < nsids; i++)
-						if (got[i] > COPY_N)
-							WALK_FAIL(w,
-								  "history_copy t%u c%u: got[%zu] "
-								  "= %llu > %d",
-								  t, c, i,
-								  (unsigned long long)got[i],
-								  COPY_N);
-			}
-		}
-	}
-
-	rc = tshm_view_verify(v);
-	w->calls++;
-	if (rc != 0 && rc != -TSHM_ECORRUPT && rc != -TSHM_EORDER)
-		WALK_FAIL(w, "tshm_view_verify -> %d (%s)", rc, tshm_strerror(rc));
-	return 0;
 }
 
 /* Attach @s->buf and, on success, walk it; fails the test on a contract breach. */
 static int open_and_walk(struct sample *s, const char *what, int iter)
 {
 	struct tshm_view *v = NULL;
-	struct walk w;
+	char why[256];
 	int rc;
 
 	rc = tshm_view_open_mem(&v, s->buf, s->size, 0);
 	if (rc < 0)
 		return rc;
-	memset(&w, 0, sizeof(w));
-	w.base = s->buf;
-	w.size = s->size;
-	if (walk_view(&w, v) < 0) {
+	if (tshm_walk_view(v, s->buf, s->size, why, sizeof(why)) < 0) {
 		tshm_view_unref(v);
-		fail_msg("%s iteration %d (%s): %s", what, iter, s->bundle, w.why);
+		fail_msg("%s iteration %d (%s): %s", what, iter, s->bundle, why);
 	}
 	tshm_view_unref(v);
 	return 0;
@@ -742,7 +432,7 @@ static void test_corrupt_meta_hostile(void **state)
 			else
 				mutate_structure(s);
 		}
-		fix_checksum(s->buf, s->size);
+		tshm_walk_fix_checksum(s->buf, s->size);
 		rc = open_and_walk(s, "hostile", iter);
 		if (rc == 0)
 			opened++;
@@ -872,18 +562,15 @@ static void test_corrupt_truncated(void **state)
 		/* A base not aligned like a mapping: an error, or a view that works. */
 		{
 			uint8_t *b = seg_alloc(small_s.size + 8);
-			struct walk w;
+			char why[256];
 
 			assert_non_null(b);
 			memcpy(b + 8, small_s.orig, small_s.size);
 			if (tshm_view_open_mem(&v, b + 8, small_s.size, 0) == 0) {
-				memset(&w, 0, sizeof(w));
-				w.base = b + 8;
-				w.size = small_s.size;
-				if (walk_view(&w, v) < 0) {
+				if (tshm_walk_view(v, b + 8, small_s.size, why, sizeof(why)) < 0) {
 					tshm_view_unref(v);
 					free(b);
-					fail_msg("misaligned base: %s", w.why);
+					fail_msg("misaligned base: %s", why);
 				}
 				tshm_view_unref(v);
 			}
