@@ -8,6 +8,8 @@
  * chunk's bytes. This is what the loader stores per chunk, so it can derive
  * a bundle's hash from its index without reading data.
  */
+#include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #define XXH_INLINE_ALL
@@ -15,22 +17,17 @@
 
 #include "internal.h"
 
-struct chunk_rec {
-	uint32_t table;
-	uint32_t col;
-	int64_t sid;
-	int32_t day;
-	uint32_t zero;
-	uint64_t nrows;
-	uint64_t hash;
-};
-_Static_assert(sizeof(struct chunk_rec) == 40, "chunk record is 40 bytes");
+_Static_assert(sizeof(struct tshm_chunk_rec) == 40, "chunk record is 40 bytes");
+_Static_assert(offsetof(struct tshm_chunk_rec, sid) == 8, "chunk record sid");
+_Static_assert(offsetof(struct tshm_chunk_rec, day) == 16, "chunk record day");
+_Static_assert(offsetof(struct tshm_chunk_rec, nrows) == 24, "chunk record nrows");
+_Static_assert(offsetof(struct tshm_chunk_rec, hash) == 32, "chunk record hash");
 
 static void add_chunk(XXH3_state_t *st, const struct tshm_table_desc *td, const uint8_t *base,
 		      unsigned col, int64_t sid, int32_t day, uint64_t r0, uint64_t n)
 {
 	const struct tshm_col_desc *cd = &td->cols[col];
-	struct chunk_rec rec = {
+	struct tshm_chunk_rec rec = {
 	    .table = td->id,
 	    .col = col,
 	    .sid = sid,
@@ -84,6 +81,41 @@ void tshm__content_hash(const uint8_t *base, const struct tshm_seg_header *hdr,
 	h = XXH3_128bits_digest(&st);
 	*lo = h.low64;
 	*hi = h.high64;
+}
+
+/* Strict (table, sid, day, col) order; sids are in asset order, which is
+ * sid order since commit requires sids strictly increasing. */
+static int rec_before(const struct tshm_chunk_rec *a, const struct tshm_chunk_rec *b)
+{
+	if (a->table != b->table)
+		return a->table < b->table;
+	if (a->sid != b->sid)
+		return a->sid < b->sid;
+	if (a->day != b->day)
+		return a->day < b->day;
+	return a->col < b->col;
+}
+
+int tshm_content_hash_records(const struct tshm_chunk_rec *recs, size_t n, uint64_t *lo,
+			      uint64_t *hi)
+{
+	XXH3_state_t st;
+	XXH128_hash_t h;
+
+	if ((!recs && n) || !lo || !hi)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (recs[i].nrows == 0 || recs[i].zero != 0 ||
+		    (i > 0 && !rec_before(&recs[i - 1], &recs[i])))
+			return -EINVAL;
+	}
+	XXH3_128bits_reset(&st);
+	if (n)
+		XXH3_128bits_update(&st, recs, n * sizeof(*recs));
+	h = XXH3_128bits_digest(&st);
+	*lo = h.low64;
+	*hi = h.high64;
+	return 0;
 }
 
 uint64_t tshm__meta_checksum(const uint8_t *base, uint64_t data_offset)

@@ -268,7 +268,8 @@ static void write_header(struct tshm_writer *w)
 	h->meta_checksum = tshm__meta_checksum(w->seg.base, data_offset);
 }
 
-int tshm_writer_commit(struct tshm_writer *w, int *bad_table)
+/* @given: the caller's derived hash in hdr (commit_hashed), else compute it. */
+static int commit(struct tshm_writer *w, int given, int *bad_table)
 {
 	int rc;
 
@@ -280,7 +281,8 @@ int tshm_writer_commit(struct tshm_writer *w, int *bad_table)
 		w->state = W_FAILED;
 		return rc;
 	}
-	tshm__content_hash(w->seg.base, w->hdr, w->dir, &w->hdr->hash_lo, &w->hdr->hash_hi);
+	if (!given)
+		tshm__content_hash(w->seg.base, w->hdr, w->dir, &w->hdr->hash_lo, &w->hdr->hash_hi);
 	tshm__crash_point("before_header");
 	write_header(w);
 	/* Never seal what readers would reject (e.g. a directory the caller
@@ -294,6 +296,20 @@ int tshm_writer_commit(struct tshm_writer *w, int *bad_table)
 	rc = tshm_segment_seal(&w->seg, w->mode);
 	w->state = rc == 0 ? W_COMMITTED : W_FAILED;
 	return rc;
+}
+
+int tshm_writer_commit(struct tshm_writer *w, int *bad_table)
+{
+	return commit(w, 0, bad_table);
+}
+
+int tshm_writer_commit_hashed(struct tshm_writer *w, uint64_t lo, uint64_t hi, int *bad_table)
+{
+	if (w->state != W_FILLING)
+		return -EINVAL;
+	w->hdr->hash_lo = lo;
+	w->hdr->hash_hi = hi;
+	return commit(w, 1, bad_table);
 }
 
 void tshm_writer_hash(const struct tshm_writer *w, uint64_t *lo, uint64_t *hi)

@@ -7,6 +7,7 @@
 #ifndef TICKSHM_LAYOUT_H
 #define TICKSHM_LAYOUT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -207,6 +208,17 @@ TSHM_EXPORT uint64_t *tshm_writer_row_index(struct tshm_writer *w, enum tshm_tab
  */
 TSHM_EXPORT int tshm_writer_commit(struct tshm_writer *w, int *bad_table);
 
+/*
+ * tshm_writer_commit_hashed - tshm_writer_commit, except that the content
+ * hash is the caller's (@lo, @hi) instead of a pass over every column. For
+ * a loader that checked each chunk's XXH3-64 against its index while
+ * writing it and derived the hash with tshm_content_hash_records(): the
+ * data is still checked for order and indexed. A wrong hash is caught by
+ * tshm_view_verify(), never by attach. Returns as tshm_writer_commit.
+ */
+TSHM_EXPORT int tshm_writer_commit_hashed(struct tshm_writer *w, uint64_t lo, uint64_t hi,
+					  int *bad_table);
+
 /* Content hash computed by commit (valid after a successful commit). */
 TSHM_EXPORT void tshm_writer_hash(const struct tshm_writer *w, uint64_t *lo, uint64_t *hi);
 
@@ -226,6 +238,33 @@ TSHM_EXPORT int tshm_writer_publish(struct tshm_writer *w);
  * freed: an aborted load leaves nothing. NULL is a no-op.
  */
 TSHM_EXPORT void tshm_writer_destroy(struct tshm_writer *w);
+
+/* ---- content hash --------------------------------------------------- */
+
+/*
+ * One record of the content hash (FORMAT.md 2.5): chunk @col of @table for
+ * asset @sid on UTC @day (sid -1, day 0 for tables that are not per-asset),
+ * @nrows rows whose bytes have XXH3-64 @hash. Little-endian, 40 bytes.
+ */
+struct tshm_chunk_rec {
+	uint32_t table;
+	uint32_t col;
+	int64_t sid;
+	int32_t day;
+	uint32_t zero; /* must be 0 */
+	uint64_t nrows;
+	uint64_t hash;
+};
+
+/*
+ * tshm_content_hash_records - the content hash of a segment whose non-empty
+ * chunks are @recs, which must be in segment order: by table, then by the
+ * asset's position in the assets table (sid order), then day, then column.
+ * Returns 0 with the halves in *@lo / *@hi; -EINVAL if @recs are out of
+ * order, repeat a chunk, have nrows 0 or a non-zero pad. Thread-safe.
+ */
+TSHM_EXPORT int tshm_content_hash_records(const struct tshm_chunk_rec *recs, size_t n, uint64_t *lo,
+					  uint64_t *hi);
 
 /* ---- view ----------------------------------------------------------- */
 
