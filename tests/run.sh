@@ -41,6 +41,12 @@ if [ -x "$out/release/perf/tshm_perf_ring" ]; then
 		{ cat "$out/perf_ring.log"; exit 1; }
 	tail -n 1 "$out/perf_ring.log" | cut -c1-160
 fi
+for bench in load pipeline; do
+	bin="$out/release/perf/tshm_perf_$bench"
+	[ -x "$bin" ] || continue
+	"$bin" --small >"$out/perf_$bench.log" 2>&1 || { cat "$out/perf_$bench.log"; exit 1; }
+	tail -n 1 "$out/perf_$bench.log" | cut -c1-160
+done
 
 step "ThreadSanitizer: tests labelled tsan"
 configure tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTSHM_SANITIZE=thread -DTSHM_BUILD_PERF=OFF
