@@ -29,10 +29,16 @@ extern "C" {
 
 #define TSHM_BUNDLE_FORMAT_VERSION 1 /* BUNDLE.md version; meta key format_version */
 
-/* Chunk codecs (chunks.codec). */
+/*
+ * Chunk codecs (chunks.codec; BUNDLE.md 4). Writers use 3 and 4: byte
+ * shuffling makes the frames smaller and several times faster to decode.
+ * Every codec is decoded by tshm_chunk_decode().
+ */
 enum tshm_codec {
-	TSHM_CODEC_ZSTD = 1,	   /* zstd frame of the raw column bytes */
-	TSHM_CODEC_DELTA_ZSTD = 2, /* int64 column, first value then deltas (mod 2^64), zstd */
+	TSHM_CODEC_ZSTD = 1,		/* zstd frame of the raw column bytes */
+	TSHM_CODEC_DELTA_ZSTD = 2,	/* int64 column, first value then deltas (mod 2^64), zstd */
+	TSHM_CODEC_SHUF_ZSTD = 3,	/* bytes shuffled in blocks of 4096 elements, zstd */
+	TSHM_CODEC_DELTA_SHUF_ZSTD = 4, /* int64: zigzag deltas (mod 2^64), shuffled, zstd */
 };
 
 /* One row of the chunk index: a column of one asset's rows on one UTC day. */
@@ -61,7 +67,8 @@ struct tshm_bundle_info {
 	uint64_t raw_bytes;	   /* sum of rlen */
 	uint64_t compressed_bytes; /* sum of clen */
 	uint64_t rows[TSHM_TABLE_COUNT];
-	int64_t min_ts, max_ts;	   /* over every chunk (0, 0 if none) */
+	int64_t min_ts, max_ts;	   /* over every chunk and adjustment, as the loaded
+				    * segment's header will say (0, 0 if none) */
 	uint64_t hash_lo, hash_hi; /* content hash the loaded segment will carry */
 };
 
@@ -136,12 +143,16 @@ TSHM_EXPORT void tshm_chunk_decoder_free(struct tshm_chunk_decoder *d);
 
 /*
  * tshm_chunk_decode - decode the @clen bytes at @src, the frame of @c, into
- * @dst (@c->rlen bytes, 8-byte aligned), undo the delta coding, and check
- * the XXH3-64 of the result against @c->checksum.
+ * @dst (@c->rlen bytes, aligned to the column width), undo the shuffle and
+ * delta coding, and check the XXH3-64 of the result against @c->checksum.
+ * Shuffled codecs decode through a scratch buffer the decoder keeps (grown
+ * to the largest rlen seen); the others decode straight into @dst.
  * Returns 0; -TSHM_ECORRUPT (zstd error, wrong decoded size, checksum
- * mismatch); -EINVAL (unknown codec, clen/rlen inconsistent with @c).
+ * mismatch); -EINVAL (unknown codec, clen/rlen inconsistent with @c,
+ * misaligned @dst); -ENOMEM (scratch buffer).
  * Thread-safe with one decoder per thread; never reads or writes outside
- * [src, src + clen) and [dst, dst + rlen) whatever the input bytes.
+ * [src, src + clen) and [dst, dst + rlen) whatever the input bytes. On
+ * failure the contents of @dst are unspecified.
  */
 TSHM_EXPORT int tshm_chunk_decode(struct tshm_chunk_decoder *d, const struct tshm_chunk *c,
 				  const void *src, size_t clen, void *dst);
@@ -154,12 +165,18 @@ struct tshm_bundle_txn;
 
 /*
  * tshm_bundle_begin - start a write transaction on the bundle in @dir,
- * named @name (stored in meta on creation; NULL keeps the existing name or
- * uses the directory's basename). Takes the bundle's exclusive lock (waits
- * at most 10 s: -TSHM_EBUSY) and opens a fresh data file for this
+ * named @name (stored in meta on creation, replacing the name otherwise;
+ * NULL keeps the existing name or uses the directory's basename). Takes the
+ * bundle's writer lock (one transaction at a time; waits at most 10 s:
+ * -TSHM_EBUSY). Open readers do not block it: they only keep the data files
+ * they indexed from being deleted until they close (BUNDLE.md 5). Removes
+ * leftovers of crashed transactions and opens a fresh data file for this
  * transaction's chunks. Returns 0; -ENOENT (no bundle and no
- * TSHM_BUNDLE_CREATE); -TSHM_EVERSION; -TSHM_ENAME; -EINVAL (flags);
- * -ENOMEM; -errno. A transaction is used by one thread.
+ * TSHM_BUNDLE_CREATE); -TSHM_EVERSION; -TSHM_ENAME (@name, or a new
+ * bundle's directory basename when @name is NULL); -EINVAL (flags);
+ * -ENOMEM; -errno. A transaction is used by one thread. Once a call fails
+ * after changing the data file or the index (I/O, SQLite), every later
+ * call and the commit return that error: abort is the only way out.
  */
 TSHM_EXPORT int tshm_bundle_begin(struct tshm_bundle_txn **out, const char *dir, const char *name,
 				  unsigned flags);
@@ -173,23 +190,27 @@ TSHM_EXPORT int tshm_bundle_put_asset(struct tshm_bundle_txn *t, const struct ts
 
 /*
  * tshm_bundle_get_asset - look up an asset already in the bundle (or put in
- * this transaction) by sid (@symbol NULL) or by current symbol (@sid
- * ignored). Returns 0 or -ENOENT.
+ * this transaction) by sid (@symbol NULL) or by its assets.symbol (@sid
+ * ignored; of several, the latest end_ts, then the highest sid).
+ * Returns 0 or -ENOENT.
  */
 TSHM_EXPORT int tshm_bundle_get_asset(struct tshm_bundle_txn *t, int64_t sid, const char *symbol,
 				      struct tshm_asset *out);
 
-/* Symbol mapping: @symbol named @sid during [start_ts, end_ts). Replaces an
- * identical (symbol, start_ts). Returns 0 or -errno. */
+/* Symbol mapping: @symbol (1..32 bytes) named @sid during [start_ts,
+ * end_ts), start_ts <= end_ts. Replaces an identical (symbol, start_ts).
+ * Returns 0, -EINVAL or -errno. */
 TSHM_EXPORT int tshm_bundle_put_symbol(struct tshm_bundle_txn *t, const char *symbol,
 				       int64_t start_ts, int64_t end_ts, int64_t sid);
 
-/* Session of UTC @day: [open_ts, close_ts). Replaces that day's. */
+/* Session of UTC @day: [open_ts, close_ts). Replaces that day's.
+ * Returns 0, -EINVAL (open_ts > close_ts, day out of range) or -errno. */
 TSHM_EXPORT int tshm_bundle_put_session(struct tshm_bundle_txn *t, int32_t day, int64_t open_ts,
 					int64_t close_ts);
 
 /* Adjustment of @sid at @ts (kind: enum tshm_adj_kind). Replaces the same
- * (sid, ts, kind). Returns 0, -EINVAL (kind, den <= 0) or -errno. */
+ * (sid, ts, kind). Returns 0, -EINVAL (kind, den <= 0, unknown sid) or
+ * -errno. */
 TSHM_EXPORT int tshm_bundle_put_adjustment(struct tshm_bundle_txn *t, int64_t sid, int64_t ts,
 					   int32_t kind, int64_t ratio_num, int64_t ratio_den,
 					   int64_t amount);
@@ -202,8 +223,10 @@ TSHM_EXPORT int tshm_bundle_put_adjustment(struct tshm_bundle_txn *t, int64_t si
  * (timestamps and prices delta-coded), appends it to this transaction's
  * data file and replaces whatever the bundle held for (table, sid, day).
  * @nrows 0 deletes that day. The asset must exist (put_asset first).
- * Returns 0; -EINVAL (not per-asset, unknown sid, ts outside the day or
- * unsorted); -ENOSPC / -EIO / -errno from the file system.
+ * @table is trades, quotes, bars_1m or bars_1d (adjustments are rows:
+ * tshm_bundle_put_adjustment). Returns 0; -EINVAL (other table, unknown
+ * sid, ts outside the day or unsorted; the transaction is unchanged);
+ * -ENOSPC / -EIO / -errno from the file system.
  */
 TSHM_EXPORT int tshm_bundle_put_day(struct tshm_bundle_txn *t, enum tshm_table table, int64_t sid,
 				    int32_t day, uint64_t nrows, const void *const *cols);
@@ -211,8 +234,10 @@ TSHM_EXPORT int tshm_bundle_put_day(struct tshm_bundle_txn *t, enum tshm_table t
 /*
  * tshm_bundle_commit - make the data file durable (fdatasync, then fsync
  * of the directory), then commit the SQLite transaction (synchronous=FULL),
- * then delete data files no chunk references any more. Frees @t whatever
- * the outcome. Returns 0 or -errno; on failure the bundle is as before.
+ * then delete data files no chunk references any more (unless a reader
+ * still holds the bundle open: the next transaction does it). Frees @t
+ * whatever the outcome. Returns 0 or -errno; on failure the bundle is as
+ * before.
  */
 TSHM_EXPORT int tshm_bundle_commit(struct tshm_bundle_txn *t);
 
@@ -239,6 +264,16 @@ struct tshm_verify_report {
  * -TSHM_ECORRUPT if any chunk is bad (details in @rep), or -errno.
  */
 TSHM_EXPORT int tshm_bundle_verify(const struct tshm_bundle *b, struct tshm_verify_report *rep);
+
+/*
+ * tshm_bundle_verify_dir - tshm_bundle_verify() of the bundle in @dir,
+ * opened without failing on an inconsistent index: an index problem (a
+ * chunk pointing past its file, overlapping frames, ...) is named in
+ * @rep->first_error and counted in chunks_bad, and every chunk that can
+ * be read is still checked. What `tickshm verify` runs. Returns 0,
+ * -TSHM_ECORRUPT (details in @rep), or tshm_bundle_open()'s errors.
+ */
+TSHM_EXPORT int tshm_bundle_verify_dir(const char *dir, struct tshm_verify_report *rep);
 
 #ifdef __cplusplus
 }
