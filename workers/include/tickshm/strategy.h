@@ -16,7 +16,16 @@
  *    metrics() derives at the very end from merged integers.
  *  - merge(acc, next) combines the partials of consecutive slices, acc
  *    first; it is associative, so the aggregator may merge as slices arrive
- *    in order.
+ *    in order. The all-zero partial (an empty slice) is neutral:
+ *    merge(zero, x) and merge(x, zero) leave x, so an accumulator may start
+ *    zeroed.
+ *  - The state is not zeroed by the caller: init() sets everything the
+ *    strategy reads (it may skip what it never reads before writing).
+ *  - Within a slice, warm-up rows come before scored rows: batches of a
+ *    slice have warm == n until the warm-up is consumed, then one batch may
+ *    mix (its first warm rows), then warm == 0.
+ * workers/STRATEGY.md has the full contract, a worked example and the exact
+ * rules of the built-ins.
  */
 #ifndef TICKSHM_STRATEGY_H
 #define TICKSHM_STRATEGY_H
@@ -35,6 +44,7 @@ extern "C" {
 #define TSHM_STRATEGY_MAX_STATE (1u << 20) /* bytes of per-task state */
 #define TSHM_PARTIAL_MAX 192		   /* bytes of a partial result */
 #define TSHM_METRICS_MAX 12
+#define TSHM_STRATEGY_NAME_MAX 31 /* characters of a strategy or parameter name */
 
 /* A parameter: integer, in the asset's units where it is a price. */
 struct tshm_param_def {
@@ -122,9 +132,12 @@ TSHM_EXPORT const struct tshm_strategy *tshm_strategy_builtin(unsigned i);
  * tshm_strategy_load - dlopen @path and fetch its strategy through
  * TSHM_STRATEGY_ENTRY, then check it (ABI, sizes, names, every callback
  * set). Returns 0 with *@out (valid while the library stays loaded; it is
- * never unloaded); -ENOENT (no such file); -ENOEXEC (not loadable, or no
- * entry point); -TSHM_EVERSION (other ABI); -EINVAL (bad descriptor).
- * Writes dlerror()-style detail into @err (may be NULL). Thread-safe.
+ * never unloaded); -ENOENT (no such file; other stat() errors as -errno);
+ * -ENOEXEC (not a regular file, not loadable, or no entry point);
+ * -TSHM_EVERSION (other ABI); -EINVAL (bad descriptor, or the entry point
+ * returned NULL).
+ * Writes a one-line reason into @err (may be NULL): dlerror()'s text, or
+ * "PATH: why" - it names the file already. Thread-safe.
  */
 TSHM_EXPORT int tshm_strategy_load(const char *path, const struct tshm_strategy **out, char *err,
 				   size_t errlen);
@@ -134,6 +147,15 @@ TSHM_EXPORT int tshm_strategy_load(const char *path, const struct tshm_strategy 
  * Returns 0, -TSHM_EVERSION or -EINVAL.
  */
 TSHM_EXPORT int tshm_strategy_check(const struct tshm_strategy *s);
+
+/*
+ * tshm_strategy_params_check - 0 if the nparams values @p each lie within
+ * their parameter's [min, max] and @s's validate() accepts the combination.
+ * Returns -ERANGE (a value out of bounds) or -EINVAL (invalid combination),
+ * with a one-line reason in @err (may be NULL). Thread-safe.
+ */
+TSHM_EXPORT int tshm_strategy_params_check(const struct tshm_strategy *s, const int64_t *p,
+					   char *err, size_t errlen);
 
 /*
  * tshm_sharpe - mean / sample standard deviation of @n daily pnl values
