@@ -1,0 +1,156 @@
+/* tshm-test-labels: unit */
+/* SPDX-License-Identifier: MIT */
+/*
+ * `tickshm run` and `tickshm walkforward` from the outside: exit codes,
+ * one error line on bad input, JSON lines, the results database file.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "pipe_test.h"
+#include "tshm_proc.h"
+#include "tshm_test.h"
+
+static const struct tshm_test_bundle data = {
+    .nassets = 2, .ndays = 4, .trades_per_day = 300, .quotes_per_day = 5, .seed = 9};
+
+static struct tshm_catalog *cat;
+static char dir[256];
+
+static int setup(void **state)
+{
+	(void)state;
+	if (tshm_test_fixture_setup(&cat) < 0 || tshm_test_publish(cat, "cli", &data) < 0)
+		return -1;
+	pt_tmpdir(dir, sizeof(dir), "runcli");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	pt_rmtree(dir);
+	tshm_test_fixture_teardown(&cat);
+	return 0;
+}
+
+/* Run the CLI with @args; stdout lines into @out (may be NULL). Returns the exit code. */
+static int cli(const char *args, char *out, size_t len, int *lines)
+{
+	const char *bin = getenv("TICKSHM_CLI");
+	char cmd[2048], buf[4096];
+	size_t used = 0;
+	FILE *f;
+	int st;
+
+	if (!bin)
+		fail_msg("TICKSHM_CLI is not set (run through ctest)");
+	snprintf(cmd, sizeof(cmd), "'%s' %s 2>%s/stderr", bin, args, dir);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	*lines = 0;
+	while (fgets(buf, sizeof(buf), f)) {
+		(*lines)++;
+		if (out && used + strlen(buf) < len) {
+			memcpy(out + used, buf, strlen(buf) + 1);
+			used += strlen(buf);
+		}
+	}
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* The single error line the last command printed. */
+static void expect_one_error_line(const char *prefix)
+{
+	char path[300], line[1024];
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/stderr", dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (n++ == 0 && strncmp(line, prefix, strlen(prefix)))
+			fail_msg("stderr: '%s', expected '%s...'", line, prefix);
+	fclose(f);
+	assert_int_equal(n, 1);
+}
+
+static void test_run_cli_json_and_results(void **state)
+{
+	char out[16384], args[1024];
+	struct stat st;
+	int lines;
+
+	(void)state;
+	snprintf(args, sizeof(args),
+		 "run cli --strategy sma_cross --param fast=2,3 --param slow=10,40 --workers 2 "
+		 "--slice 1h --json --results %s/r.sqlite",
+		 dir);
+	assert_int_equal(cli(args, out, sizeof(out), &lines), 0);
+	assert_int_equal(lines, 2 * 4);
+	assert_non_null(strstr(out, "{\"run\":1,\"sid\":100,"));
+	assert_non_null(strstr(out, "\"params\":{\"fast\":3,\"slow\":40,\"fee\":0}"));
+	snprintf(args, sizeof(args), "%s/r.sqlite", dir);
+	assert_int_equal(stat(args, &st), 0);
+	snprintf(args, sizeof(args),
+		 "walkforward cli --strategy sma_cross --param fast=2,3 --param slow=10 --train 2d "
+		 "--test 1d --metric sharpe --json --results %s/r.sqlite",
+		 dir);
+	assert_int_equal(cli(args, out, sizeof(out), &lines), 0);
+	assert_int_equal(lines, 2 * 2 + 2); /* 2 windows per asset, 2 out-of-sample lines */
+	assert_non_null(strstr(out, "\"out_of_sample\":true"));
+}
+
+static void test_run_cli_table(void **state)
+{
+	char out[16384];
+	int lines;
+
+	(void)state;
+	assert_int_equal(
+	    cli("run cli --strategy breakout --param window=5:50:5 --top 3 --sort sharpe", out,
+		sizeof(out), &lines),
+	    0);
+	assert_non_null(strstr(out, "best 3 of 20 by sharpe:"));
+	assert_non_null(strstr(out, "throughput:"));
+}
+
+static void test_run_cli_errors(void **state)
+{
+	int lines;
+
+	(void)state;
+	assert_int_equal(cli("run cli", NULL, 0, &lines), 2);
+	expect_one_error_line("tickshm run: usage:");
+	assert_int_equal(cli("run cli --strategy nope", NULL, 0, &lines), 2);
+	expect_one_error_line("tickshm run: --strategy:");
+	assert_int_equal(
+	    cli("run cli --strategy sma_cross --param fast=50 --param slow=10", NULL, 0, &lines),
+	    2);
+	expect_one_error_line("tickshm run: --param:");
+	assert_int_equal(cli("run missing --strategy sma_cross", NULL, 0, &lines), 1);
+	expect_one_error_line("tickshm run: missing: not published");
+	assert_int_equal(cli("run cli --strategy sma_cross --mode stream", NULL, 0, &lines), 2);
+	expect_one_error_line("tickshm run: --mode:");
+	assert_int_equal(
+	    cli("walkforward cli --strategy sma_cross --train 9d --test 1d", NULL, 0, &lines), 1);
+	expect_one_error_line("tickshm walkforward: cli: fewer days");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_run_cli_json_and_results),
+	    cmocka_unit_test(test_run_cli_table),
+	    cmocka_unit_test(test_run_cli_errors),
+	};
+
+	tshm_test_ns_init("runcli");
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
