@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tshm_load_run: a bundle into a new published generation. The order
+ * matters for crash safety and for failing early: everything that can be
+ * checked without a segment (bundle, hash, data file sizes) is checked
+ * before the segment is created; once it exists, every failure path ends
+ * in tshm_writer_destroy(), which unlinks a segment that was never
+ * published. Publishing is the last step, so a killed load leaves the
+ * previous generation current (and at most a segment gc removes).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bundle_internal.h"
+#include "load_internal.h"
+#include "tickshm/layout.h"
+#include "tickshm/segment.h"
+
+#define MAX_THREADS 1024u
+#define MAX_DEPTH 4096u
+
+struct load_run {
+	struct tshm__load_ctx ctx;
+	struct tshm_catalog *cat;
+	const char *dir;
+	struct tshm_load_opts o;
+	struct tshm_load_result *res;
+	struct tshm_bundle *b;
+	struct tshm_bundle_info info;
+	struct tshm_layout_spec spec;
+	struct tshm_writer *w;
+	int64_t t0, mark;
+};
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Seconds since the previous lap (the phase times of the result). */
+static double lap(struct load_run *r)
+{
+	int64_t now = mono_ns();
+	double s = (double)(now - r->mark) / 1e9;
+
+	r->mark = now;
+	return s;
+}
+
+/* Test hook for the kill -9 tests: TICKSHM_TEST_CRASH_AT=@step. */
+static int crash_wanted(const char *step)
+{
+	const char *at = getenv("TICKSHM_TEST_CRASH_AT");
+
+	return at && strcmp(at, step) == 0;
+}
+
+static void crash_point(const char *step)
+{
+	if (crash_wanted(step))
+		raise(SIGKILL);
+}
+
+int tshm__load_fail(struct tshm__load_ctx *ctx, int rc, const char *fmt, ...)
+{
+	int expected = 0;
+	va_list ap;
+
+	if (!atomic_compare_exchange_strong_explicit(&ctx->err, &expected, rc, memory_order_acq_rel,
+						     memory_order_acquire))
+		return rc;
+	va_start(ap, fmt);
+	vsnprintf(ctx->error_msg, sizeof(ctx->error_msg), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+void tshm__load_chunk_name(const struct tshm__load_ctx *ctx, size_t i, char *buf, size_t len)
+{
+	tshm__chunk_name(buf, len, &ctx->chunks[i]);
+}
+
+static int check_opts(const struct tshm_load_opts *opts, struct tshm_load_opts *o)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(o, 0, sizeof(*o));
+	if (opts)
+		*o = *opts;
+	if (o->flags & ~TSHM_LOAD_FORCE || o->nthreads > MAX_THREADS ||
+	    o->queue_depth > MAX_DEPTH ||
+	    (o->direct != TSHM_LOAD_DIRECT_AUTO && o->direct != TSHM_LOAD_DIRECT_ON &&
+	     o->direct != TSHM_LOAD_DIRECT_OFF))
+		return -EINVAL;
+	if (!o->nthreads)
+		o->nthreads = cpus > 0 ? (unsigned)(cpus < MAX_THREADS ? cpus : MAX_THREADS) : 1;
+	if (!o->queue_depth)
+		o->queue_depth = TSHM__LOAD_DEFAULT_DEPTH;
+	return 0;
+}
+
+/* Bundle open, name, and the up-to-date check. 1: up to date, 0: load, < 0: error. */
+static int open_bundle(struct load_run *r)
+{
+	struct tshm_load_result *res = r->res;
+	struct tshm_descriptor d;
+	const char *name;
+	int rc = tshm_bundle_open(&r->b, r->dir, 0);
+
+	if (rc < 0)
+		return tshm__load_fail(&r->ctx, rc, "bundle %s: %s", r->dir, tshm_strerror(rc));
+	tshm_bundle_info(r->b, &r->info);
+	name = r->o.name ? r->o.name : r->info.name;
+	if (tshm_name_check(name, TSHM_BUNDLE_MAX) < 0)
+		return tshm__load_fail(&r->ctx, -TSHM_ENAME,
+				       "'%s' is not a valid bundle name (1-%u of A-Z a-z 0-9 _ -)",
+				       name, TSHM_BUNDLE_MAX - 1);
+	snprintf(res->bundle, sizeof(res->bundle), "%s", name);
+	res->hash_lo = r->info.hash_lo;
+	res->hash_hi = r->info.hash_hi;
+	res->raw_bytes = r->info.raw_bytes;
+	res->compressed_bytes = r->info.compressed_bytes;
+	rc = tshm_catalog_lookup(r->cat, name, &d);
+	if (rc < 0 && rc != -ENOENT)
+		return tshm__load_fail(&r->ctx, rc, "catalog lookup of %s: %s", name,
+				       tshm_strerror(rc));
+	if (rc == 0 && !(r->o.flags & TSHM_LOAD_FORCE) && d.hash_lo == r->info.hash_lo &&
+	    d.hash_hi == r->info.hash_hi && d.schema_version == TSHM_SCHEMA_VERSION) {
+		res->generation = d.generation;
+		res->segment_bytes = d.size;
+		snprintf(res->segment, sizeof(res->segment), "%s", d.segment);
+		return 1;
+	}
+	return 0;
+}
+
+/* Bytes per element of per-asset @table's column @col, 0 if there is none. */
+static uint32_t col_width(uint32_t table, uint32_t col)
+{
+	static const uint32_t ncols[TSHM_TABLE_COUNT] = {
+	    [TSHM_TABLE_TRADES] = TSHM_TRADES_NCOLS,   [TSHM_TABLE_QUOTES] = TSHM_QUOTES_NCOLS,
+	    [TSHM_TABLE_BARS_1M] = TSHM_BARS_NCOLS,    [TSHM_TABLE_BARS_1D] = TSHM_BARS_NCOLS,
+	    [TSHM_TABLE_ADJUSTMENTS] = TSHM_ADJ_NCOLS,
+	};
+
+	if (table >= TSHM_TABLE_COUNT || col >= ncols[table])
+		return 0;
+	if ((table == TSHM_TABLE_TRADES && col == TSHM_TRADES_FLAGS) ||
+	    (table == TSHM_TABLE_ADJUSTMENTS && col == TSHM_ADJ_KIND))
+		return 4;
+	return 8;
+}
+
+/*
+ * Where each chunk decodes to: column base + first row x width, checked
+ * against the table so that no index, however wrong, can make a decoder
+ * write outside its column.
+ */
+static int set_destinations(struct load_run *r)
+{
+	struct tshm__load_ctx *ctx = &r->ctx;
+	char name[160];
+
+	ctx->dst = malloc((ctx->nchunks ? ctx->nchunks : 1) * sizeof(*ctx->dst));
+	if (!ctx->dst)
+		return tshm__load_fail(ctx, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < ctx->nchunks; i++) {
+		const struct tshm_chunk *c = &ctx->chunks[i];
+		uint32_t width = col_width(c->table, c->col);
+		uint64_t row = tshm_bundle_chunk_row(r->b, i), nrows;
+		uint8_t *base = width ? tshm_writer_column(r->w, c->table, c->col) : NULL;
+
+		nrows = base ? r->spec.tables[c->table].nrows : 0;
+		if (!base || c->width != width || c->nrows > nrows || row > nrows - c->nrows ||
+		    c->rlen != c->nrows * width) {
+			tshm__load_chunk_name(ctx, i, name, sizeof(name));
+			return tshm__load_fail(ctx, -TSHM_ECORRUPT,
+					       "%s: the chunk index does not fit the table "
+					       "(row %" PRIu64 ", %" PRIu64 " rows of %" PRIu32
+					       " bytes)",
+					       name, row, c->nrows, c->width);
+		}
+		ctx->dst[i] = base + row * width;
+		ctx->max_rlen = c->rlen > ctx->max_rlen ? c->rlen : ctx->max_rlen;
+	}
+	return 0;
+}
+
+/*
+ * PWRITE mode writes through a second, write-only descriptor of the
+ * segment, at file offsets: find them from the directory, which FORMAT.md
+ * places right after the 256-byte header, before the first array (the
+ * assets' sid column at data_offset). Every column is cross-checked
+ * against tshm_writer_column(); on any doubt, write through the mapping.
+ */
+static int segment_offsets(struct load_run *r)
+{
+	struct tshm__load_ctx *ctx = &r->ctx;
+	const uint64_t data_off = sizeof(struct tshm_seg_header) +
+				  TSHM_TABLE_SLOTS * sizeof(struct tshm_table_desc);
+	uint8_t *p0 = tshm_writer_column(r->w, TSHM_TABLE_ASSETS, 0), *base;
+	const struct tshm_table_desc *dir;
+
+	if (!p0)
+		return -1;
+	base = p0 - data_off; /* every array lies at or after data_off: inside the mapping */
+	dir = (const struct tshm_table_desc *)(base + sizeof(struct tshm_seg_header));
+	if (dir[TSHM_TABLE_ASSETS].cols[0].offset != data_off)
+		return -1;
+	for (uint32_t t = TSHM_TABLE_TRADES; t < TSHM_TABLE_COUNT; t++)
+		for (uint32_t c = 0; col_width(t, c); c++)
+			if (c >= TSHM_MAX_COLS ||
+			    base + dir[t].cols[c].offset != tshm_writer_column(r->w, t, c))
+				return -1;
+	ctx->dst_off = malloc((ctx->nchunks ? ctx->nchunks : 1) * sizeof(*ctx->dst_off));
+	if (!ctx->dst_off)
+		return -1;
+	for (size_t i = 0; i < ctx->nchunks; i++)
+		ctx->dst_off[i] = (uint64_t)(ctx->dst[i] - base);
+	ctx->seg_fd = shm_open(tshm_writer_segment_name(r->w), O_WRONLY | O_CLOEXEC, 0);
+	return ctx->seg_fd < 0 ? -1 : 0;
+}
+
+static int write_mode(void)
+{
+	const char *m = getenv("TICKSHM_LOAD_WRITE");
+
+	if (m && strcmp(m, "map") == 0)
+		return TSHM__LOAD_WRITE_MAP;
+	if (m && strcmp(m, "populate") == 0)
+		return TSHM__LOAD_WRITE_POPULATE;
+	return TSHM__LOAD_WRITE_PWRITE;
+}
+
+static int create_segment(struct load_run *r)
+{
+	struct tshm_writer_opts wo = {.mode = r->o.mode, .max_segment = r->o.max_segment};
+	char size[32] = "?";
+	int rc = tshm_bundle_layout(r->b, &r->spec);
+
+	if (rc == 0)
+		rc = tshm_layout_size(&r->spec, &r->res->segment_bytes);
+	if (rc == 0)
+		snprintf(size, sizeof(size), "%" PRIu64 " bytes", r->res->segment_bytes);
+	if (rc == 0)
+		rc = tshm_writer_create(&r->w, r->cat, r->res->bundle, &r->spec, &wo);
+	if (rc < 0)
+		return tshm__load_fail(
+		    &r->ctx, rc, "creating the segment of %s (%s): %s", r->res->bundle, size,
+		    rc == -ENOSPC && r->o.max_segment && r->res->segment_bytes > r->o.max_segment
+			? "larger than the allowed maximum"
+			: tshm_strerror(rc));
+	r->res->generation = tshm_writer_generation(r->w);
+	snprintf(r->res->segment, sizeof(r->res->segment), "%s", tshm_writer_segment_name(r->w));
+	rc = tshm_bundle_fill_meta(r->b, r->w);
+	if (rc < 0)
+		return tshm__load_fail(&r->ctx, rc, "writing the metadata tables: %s",
+				       tshm_strerror(rc));
+	rc = set_destinations(r);
+	if (rc == 0 && r->ctx.write_mode == TSHM__LOAD_WRITE_PWRITE && segment_offsets(r) < 0)
+		r->ctx.write_mode = TSHM__LOAD_WRITE_MAP;
+	return rc;
+}
+
+static int commit_publish(struct load_run *r)
+{
+	static const char *const tables[TSHM_TABLE_COUNT] = {"assets",	"symbols",    "sessions",
+							     "trades",	"quotes",     "bars_1m",
+							     "bars_1d", "adjustments"};
+	int bad = -1, rc;
+
+	crash_point("load_before_commit");
+	rc = tshm_writer_commit_hashed(r->w, r->info.hash_lo, r->info.hash_hi, &bad);
+	if (rc < 0)
+		return tshm__load_fail(&r->ctx, rc, "commit: %s%s%s", tshm_strerror(rc),
+				       bad >= 0 && bad < TSHM_TABLE_COUNT ? " in table " : "",
+				       bad >= 0 && bad < TSHM_TABLE_COUNT ? tables[bad] : "");
+	r->res->t_commit = lap(r);
+	rc = tshm_writer_publish(r->w);
+	if (rc < 0)
+		return tshm__load_fail(&r->ctx, rc, "publishing %s: %s", r->res->bundle,
+				       rc == -ESTALE ? "another load published a newer generation"
+						     : tshm_strerror(rc));
+	r->res->t_publish = lap(r);
+	return 0;
+}
+
+/* Everything after the bundle is open; the caller cleans up. */
+static int load(struct load_run *r)
+{
+	struct tshm__load_ctx *ctx = &r->ctx;
+	int rc;
+
+	ctx->bundle = r->b;
+	ctx->chunks = tshm_bundle_chunks(r->b, &ctx->nchunks);
+	ctx->raw_bytes = r->info.raw_bytes;
+	ctx->compressed_bytes = r->info.compressed_bytes;
+	ctx->nthreads = r->o.nthreads;
+	if (ctx->nthreads > ctx->nchunks)
+		ctx->nthreads = ctx->nchunks ? (unsigned)ctx->nchunks : 1;
+	ctx->depth = r->o.queue_depth;
+	ctx->direct = r->o.direct;
+	ctx->crash_mid = crash_wanted("load_mid_decode");
+	ctx->write_mode = write_mode();
+	ctx->progress = r->o.progress;
+	ctx->progress_arg = r->o.progress_arg;
+	r->res->nthreads = ctx->nthreads;
+	rc = tshm__load_plan(ctx);
+	if (rc < 0)
+		return tshm__load_fail(ctx, rc, "planning the reads: %s", tshm_strerror(rc));
+	r->res->direct_files = ctx->direct_files;
+	rc = create_segment(r);
+	r->res->t_create = lap(r);
+	if (rc == 0)
+		rc = tshm__load_read_all(ctx);
+	r->res->t_decode = lap(r);
+	if (rc < 0)
+		return rc;
+	r->res->chunks = ctx->nchunks;
+	if (ctx->progress)
+		ctx->progress(ctx->raw_bytes, ctx->raw_bytes, ctx->progress_arg);
+	return commit_publish(r);
+}
+
+int tshm_load_run(struct tshm_catalog *cat, const char *bundle_dir,
+		  const struct tshm_load_opts *opts, struct tshm_load_result *res)
+{
+	struct load_run *r;
+	int rc;
+
+	if (!res)
+		return -EINVAL;
+	memset(res, 0, sizeof(*res));
+	if (!cat || !bundle_dir || check_opts(opts, &(struct tshm_load_opts){0}) < 0) {
+		snprintf(res->error, sizeof(res->error), "invalid arguments");
+		return -EINVAL;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		snprintf(res->error, sizeof(res->error), "out of memory");
+		return -ENOMEM;
+	}
+	r->ctx.seg_fd = -1;
+	r->cat = cat;
+	r->dir = bundle_dir;
+	r->res = res;
+	check_opts(opts, &r->o);
+	r->t0 = r->mark = mono_ns();
+	rc = open_bundle(r);
+	res->t_open = lap(r);
+	if (rc == 0)
+		rc = load(r);
+	tshm_writer_destroy(r->w); /* unlinks the segment unless it was published */
+	tshm__load_plan_free(&r->ctx);
+	free(r->ctx.dst);
+	free(r->ctx.dst_off);
+	if (r->ctx.seg_fd >= 0)
+		close(r->ctx.seg_fd);
+	tshm_bundle_close(r->b);
+	res->seconds = (double)(mono_ns() - r->t0) / 1e9;
+	if (rc == 1 || rc == 0) {
+		res->status = rc == 1 ? TSHM_LOAD_UP_TO_DATE : TSHM_LOAD_LOADED;
+		res->rate = rc == 0 && res->seconds > 0 ? (double)res->raw_bytes / res->seconds : 0;
+		rc = 0;
+	} else {
+		res->generation = 0;
+		res->segment[0] = '\0';
+		snprintf(res->error, sizeof(res->error), "%s",
+			 r->ctx.error_msg[0] ? r->ctx.error_msg : tshm_strerror(rc));
+	}
+	free(r);
+	return rc;
+}
