@@ -189,6 +189,19 @@ void *tshm_writer_column(struct tshm_writer *w, enum tshm_table table, unsigned 
 	return (uint8_t *)w->seg.base + w->dir[table].cols[col].offset;
 }
 
+int64_t tshm_writer_column_offset(const struct tshm_writer *w, enum tshm_table table, unsigned col)
+{
+	if (w->state != W_FILLING || (unsigned)table >= TSHM_TABLE_COUNT ||
+	    col >= w->dir[table].ncols)
+		return -EINVAL;
+	return (int64_t)w->dir[table].cols[col].offset;
+}
+
+int tshm_writer_fd(const struct tshm_writer *w)
+{
+	return w->state == W_FILLING ? w->seg.fd : -EINVAL;
+}
+
 /* Copy NUL-terminated @src into a fixed-width, NUL-padded column cell. */
 static int put_text(uint8_t *cell, const char *src, size_t width)
 {

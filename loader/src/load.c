@@ -199,38 +199,24 @@ static int set_destinations(struct load_run *r)
 }
 
 /*
- * PWRITE mode writes through a second, write-only descriptor of the
- * segment, at file offsets: find them from the directory, which FORMAT.md
- * places right after the 256-byte header, before the first array (the
- * assets' sid column at data_offset). Every column is cross-checked
- * against tshm_writer_column(); on any doubt, write through the mapping.
+ * PWRITE mode writes through the writer's descriptor at file offsets: the
+ * mapping base is any column's pointer minus its offset in the segment.
  */
 static int segment_offsets(struct load_run *r)
 {
 	struct tshm__load_ctx *ctx = &r->ctx;
-	const uint64_t data_off = sizeof(struct tshm_seg_header) +
-				  TSHM_TABLE_SLOTS * sizeof(struct tshm_table_desc);
-	uint8_t *p0 = tshm_writer_column(r->w, TSHM_TABLE_ASSETS, 0), *base;
-	const struct tshm_table_desc *dir;
+	uint8_t *p0 = tshm_writer_column(r->w, TSHM_TABLE_ASSETS, 0);
+	int64_t off0 = tshm_writer_column_offset(r->w, TSHM_TABLE_ASSETS, 0);
 
-	if (!p0)
+	if (!p0 || off0 < 0 || tshm_writer_fd(r->w) < 0)
 		return -1;
-	base = p0 - data_off; /* every array lies at or after data_off: inside the mapping */
-	dir = (const struct tshm_table_desc *)(base + sizeof(struct tshm_seg_header));
-	if (dir[TSHM_TABLE_ASSETS].cols[0].offset != data_off)
-		return -1;
-	for (uint32_t t = TSHM_TABLE_TRADES; t < TSHM_TABLE_COUNT; t++)
-		for (uint32_t c = 0; col_width(t, c); c++)
-			if (c >= TSHM_MAX_COLS ||
-			    base + dir[t].cols[c].offset != tshm_writer_column(r->w, t, c))
-				return -1;
 	ctx->dst_off = malloc((ctx->nchunks ? ctx->nchunks : 1) * sizeof(*ctx->dst_off));
 	if (!ctx->dst_off)
 		return -1;
 	for (size_t i = 0; i < ctx->nchunks; i++)
-		ctx->dst_off[i] = (uint64_t)(ctx->dst[i] - base);
-	ctx->seg_fd = shm_open(tshm_writer_segment_name(r->w), O_WRONLY | O_CLOEXEC, 0);
-	return ctx->seg_fd < 0 ? -1 : 0;
+		ctx->dst_off[i] = (uint64_t)(ctx->dst[i] - (p0 - off0));
+	ctx->seg_fd = tshm_writer_fd(r->w);
+	return 0;
 }
 
 static int write_mode(void)
@@ -366,8 +352,6 @@ int tshm_load_run(struct tshm_catalog *cat, const char *bundle_dir,
 	tshm__load_plan_free(&r->ctx);
 	free(r->ctx.dst);
 	free(r->ctx.dst_off);
-	if (r->ctx.seg_fd >= 0)
-		close(r->ctx.seg_fd);
 	tshm_bundle_close(r->b);
 	res->seconds = (double)(mono_ns() - r->t0) / 1e9;
 	if (rc == 1 || rc == 0) {

@@ -74,7 +74,7 @@ struct tshm__load_ctx {
 	uint8_t **dst;	   /* per chunk: its place in the segment */
 	uint64_t *dst_off; /* the same as a file offset in the segment (write_mode PWRITE) */
 	int write_mode;	   /* enum tshm__load_write */
-	int seg_fd;	   /* the segment, opened write-only (PWRITE), or -1 */
+	int seg_fd;	   /* the writer's segment descriptor (PWRITE), or -1; not ours */
 	uint64_t max_rlen; /* largest chunk: the decoders' staging buffers */
 	uint32_t *order;   /* chunk indices by (file, offset) */
 	struct tshm__load_file *files;

@@ -1278,6 +1278,36 @@ static void test_layout_writer_set_asset(void **state)
 	tshm_catalog_close(cat);
 }
 
+/* pwrite through tshm_writer_fd at tshm_writer_column_offset lands in the column. */
+static void test_layout_writer_fd_and_offsets(void **state)
+{
+	struct tshm_catalog *cat = cat_rw();
+	struct tshm_layout_spec spec;
+	struct tshm_writer *w;
+	int64_t v = 123456789, off;
+	int64_t *px;
+
+	(void)state;
+	tshm_test_spec(&tshm_test_small, &spec);
+	assert_int_equal(tshm_writer_create(&w, cat, "fdoff", &spec, NULL), 0);
+	assert_int_equal(tshm_test_fill(w, &tshm_test_small), 0);
+	px = tshm_writer_column(w, TSHM_TABLE_TRADES, TSHM_TRADES_PRICE);
+	off = tshm_writer_column_offset(w, TSHM_TABLE_TRADES, TSHM_TRADES_PRICE);
+	assert_true(off > 0 && off % 64 == 0);
+	assert_true(tshm_writer_fd(w) >= 0);
+	v = px[3] + 1;
+	assert_int_equal(pwrite(tshm_writer_fd(w), &v, sizeof(v), off + 3 * 8), sizeof(v));
+	assert_true(px[3] == v);
+	assert_int_equal(tshm_writer_column_offset(w, TSHM_TABLE_TRADES, TSHM_TRADES_NCOLS),
+			 -EINVAL);
+	assert_int_equal(tshm_writer_column_offset(w, TSHM_TABLE_COUNT, 0), -EINVAL);
+	assert_int_equal(tshm_writer_commit(w, NULL), 0);
+	assert_int_equal(tshm_writer_column_offset(w, TSHM_TABLE_TRADES, 0), -EINVAL);
+	assert_int_equal(tshm_writer_fd(w), -EINVAL);
+	tshm_writer_destroy(w);
+	tshm_catalog_close(cat);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1335,6 +1365,8 @@ int main(void)
 					    tshm_test_clean),
 	    cmocka_unit_test(test_layout_day_of),
 	    cmocka_unit_test_setup_teardown(test_layout_writer_set_asset, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_writer_fd_and_offsets, tshm_test_clean,
 					    tshm_test_clean),
 	};
 

@@ -175,6 +175,23 @@ TSHM_EXPORT const char *tshm_writer_segment_name(const struct tshm_writer *w);
  */
 TSHM_EXPORT void *tshm_writer_column(struct tshm_writer *w, enum tshm_table table, unsigned col);
 
+/*
+ * tshm_writer_column_offset - byte offset of column @col of @table in the
+ * segment, for a filler that writes with pwrite(tshm_writer_fd(), ...)
+ * instead of through the mapping (no page fault per page, no zero-fill of
+ * pages it overwrites whole). Returns the offset, or -EINVAL for an unknown
+ * table/column or after commit.
+ */
+TSHM_EXPORT int64_t tshm_writer_column_offset(const struct tshm_writer *w, enum tshm_table table,
+					      unsigned col);
+
+/*
+ * tshm_writer_fd - the segment's read-write descriptor, owned by the
+ * writer (do not close it), or -EINVAL after commit. Writes through it are
+ * seen through the mapping (same tmpfs pages).
+ */
+TSHM_EXPORT int tshm_writer_fd(const struct tshm_writer *w);
+
 /* One asset, copied out of the assets table. */
 struct tshm_asset;
 
