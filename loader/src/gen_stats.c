@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* What the generator's writers report (struct tshm_gen_stats). */
+#include <string.h>
+#include <time.h>
+
+#include "gen_internal.h"
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * TSHM__GEN_SEC + ts.tv_nsec;
+}
+
+void tshm__gen_stats_begin(struct tshm_gen_stats *st, const struct tshm_gen *g)
+{
+	if (!st)
+		return;
+	memset(st, 0, sizeof(*st));
+	st->bad_table = -1;
+	st->elapsed_ns = mono_ns(); /* the start, until stats_end */
+	if (!g)
+		return;
+	st->rows[TSHM_TABLE_ASSETS] = g->o.nassets;
+	st->rows[TSHM_TABLE_SYMBOLS] = g->nsymbols;
+	st->rows[TSHM_TABLE_SESSIONS] = g->o.ndays;
+}
+
+void tshm__gen_stats_add(struct tshm_gen_stats *st, const struct tshm_gen_day *d)
+{
+	static const unsigned row_bytes[TSHM_TABLE_COUNT] = {
+	    [TSHM_TABLE_TRADES] = 4 * 8 + 4,
+	    [TSHM_TABLE_QUOTES] = 5 * 8,
+	    [TSHM_TABLE_BARS_1M] = 6 * 8,
+	    [TSHM_TABLE_BARS_1D] = 6 * 8,
+	}; /* adjustments are rows of metadata, not column chunks */
+
+	if (!st)
+		return;
+	for (unsigned t = TSHM_TABLE_TRADES; t < TSHM_TABLE_COUNT; t++) {
+		st->rows[t] += d->tables[t].nrows;
+		st->raw_bytes += d->tables[t].nrows * row_bytes[t];
+	}
+}
+
+void tshm__gen_stats_end(struct tshm_gen_stats *st)
+{
+	if (st)
+		st->elapsed_ns = mono_ns() - st->elapsed_ns;
+}
