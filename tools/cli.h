@@ -117,12 +117,24 @@ int cli_cmd_gc(struct cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_rm(struct cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_cat(struct cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_demo(struct cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_verify(struct cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_gen(struct cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_load(struct cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_ingest(struct cli_ctx *ctx, int argc, char **argv);
 void cli_help_ls(FILE *out);
 void cli_help_info(FILE *out);
 void cli_help_gc(FILE *out);
 void cli_help_rm(FILE *out);
 void cli_help_cat(FILE *out);
 void cli_help_demo(FILE *out);
+int cli_cmd_run(struct cli_ctx *ctx, int argc, char **argv);
+void cli_help_run(FILE *out);
+int cli_cmd_walkforward(struct cli_ctx *ctx, int argc, char **argv);
+void cli_help_walkforward(FILE *out);
+void cli_help_verify(FILE *out);
+void cli_help_gen(FILE *out);
+void cli_help_load(FILE *out);
+void cli_help_ingest(FILE *out);
 
 /* Flush stdout and turn a write error into an exit code. */
 int cli_finish(struct cli_ctx *ctx, int code);

@@ -1,26 +1,54 @@
 /* SPDX-License-Identifier: MIT */
-/* tickshm demo: publish the synthetic sample bundle, then show what a reader gets. */
+/*
+ * tickshm demo: the main job on the built-in sample. Generate the sample
+ * as CSV files in the formats users have (tickshm gen), ingest them into a
+ * bundle on disk (tickshm ingest), load it into a new generation in shared
+ * memory (tickshm load), show what a reader gets, then sweep sma_cross
+ * over it on every core (tickshm run).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "sample.h"
+#include "tickshm/bundle.h"
+#include "tickshm/gen.h"
+#include "tickshm/ingest.h"
+#include "tickshm/load.h"
 
 #define DEMO_ATTACHES 101
-#define DEMO_MAX_ASSET_DAYS 20000u /* about 66M trades: keeps a typo from filling /dev/shm */
+#define DEMO_MAX_ASSET_DAYS 20000u /* about 60M trades: keeps a typo from filling /dev/shm */
+#define DEMO_MAX_ASSETS 10000u
+#define DEMO_MAX_DAYS 2000u
+
+struct demo_opts {
+	const char *name; /* bundle name */
+	const char *dir;  /* where the bundle is written and kept; NULL: a temporary one */
+	struct tshm_gen_opts gen;
+};
 
 void cli_help_demo(FILE *out)
 {
-	fputs("usage: tickshm demo [--name N] [--assets N] [--days D] [--seed S] [--ns NS]\n"
+	fputs("usage: tickshm demo [--name N] [--assets N] [--days D] [--seed S] [--dir DIR]\n"
+	      "                    [--ns NS]\n"
 	      "\n"
-	      "Generate a deterministic synthetic bundle and publish it as a new\n"
-	      "generation: per asset a few thousand trades a day (bursty arrivals, a\n"
-	      "random walk on the asset's tick grid), quotes around them, 1-minute and\n"
-	      "daily bars aggregated from the trades, sessions, a 2-for-1 split and a\n"
-	      "cash dividend, and one symbol rename. Then print what 'tickshm ls' and\n"
-	      "'tickshm info' show for it, the attach time, and a zero-copy history read.\n"
-	      "The same options and seed always give the same content hash.\n"
+	      "The main job on a built-in sample, end to end:\n"
+	      "  1. tickshm gen: deterministic synthetic market data as CSV files in the\n"
+	      "     formats users have (Tardis trades and quotes, Binance 1-minute klines,\n"
+	      "     zipline csvdir daily bars with a split and a dividend): per asset a\n"
+	      "     few thousand trades a day with bursty arrivals and a random walk on\n"
+	      "     the asset's tick grid, quotes around them, bars derived from them;\n"
+	      "  2. tickshm ingest: each preset into one bundle on disk, exactly;\n"
+	      "  3. tickshm load: the bundle into shared memory as a new generation;\n"
+	      "  4. what a reader sees: tickshm ls, the attach time, tickshm info, a\n"
+	      "     zero-copy history read;\n"
+	      "  5. tickshm run: a grid sweep of sma_cross (fast=5:50:5, slow=20:200:20)\n"
+	      "     on every core, with the best parameter sets and the throughput.\n"
+	      "The same options and seed always give the same content hash and results.\n"
 	      "\n"
 	      "options:\n"
 	      "  --name N    bundle name (default: sample)\n"
@@ -28,6 +56,9 @@ void cli_help_demo(FILE *out)
 	      "  --days D    trading days from 2024-01-02, weekends skipped, 1-2000\n"
 	      "              (default: 5); assets x days may be at most 20000\n"
 	      "  --seed S    random seed (default: 1)\n"
+	      "  --dir DIR   ingest into the bundle in DIR and keep it (default: a\n"
+	      "              temporary directory, removed afterwards); a bundle already\n"
+	      "              there keeps what this run does not replace\n"
 	      "  --ns NS     namespace (default: $TICKSHM_NAMESPACE, else \"default\")\n"
 	      "  -h, --help  show this help\n",
 	      out);
@@ -115,16 +146,15 @@ static void print_history(const struct tshm_view *v)
 	}
 }
 
-static void print_summary(const struct cli_ctx *ctx, const struct cli_sample_opts *o,
-			  const struct cli_sample_result *r)
+static void print_summary(const struct cli_ctx *ctx, const struct demo_opts *o,
+			  const struct tshm_load_result *r)
 {
-	printf("published %s generation %" PRIu64 " in namespace %s: %" PRIu64 " trades, %" PRIu64
-	       " quotes, %" PRIu64 " 1-minute bars, %" PRIu64 " daily bars\n",
-	       o->name, r->generation, ctx->ns, r->rows[TSHM_TABLE_TRADES],
-	       r->rows[TSHM_TABLE_QUOTES], r->rows[TSHM_TABLE_BARS_1M],
-	       r->rows[TSHM_TABLE_BARS_1D]);
-	printf("(generated in %" PRId64 " ms, written, hashed and published in %" PRId64 " ms)\n",
-	       r->generate_ns / 1000000, r->write_ns / 1000000);
+	char raw[CLI_SIZE_BUFSZ];
+
+	printf("load:   %s of columns into shared memory, hashed and published as %s"
+	       " generation %" PRIu64 " in namespace %s in %.0f ms (%.2f GB/s)%s%s\n",
+	       cli_fmt_size(raw, r->raw_bytes), r->bundle, r->generation, ctx->ns, r->seconds * 1e3,
+	       r->rate / 1e9, o->dir ? "; bundle kept in " : "", o->dir ? o->dir : "");
 }
 
 static int show(struct cli_ctx *ctx, struct tshm_catalog *cat, const char *name)
@@ -152,7 +182,7 @@ static int show(struct cli_ctx *ctx, struct tshm_catalog *cat, const char *name)
 	return rc;
 }
 
-static int parse_value(struct cli_ctx *ctx, struct cli_sample_opts *o, int opt, const char *arg)
+static int parse_value(struct cli_ctx *ctx, struct demo_opts *o, int opt, const char *arg)
 {
 	uint64_t u = 0;
 	int rc;
@@ -169,19 +199,21 @@ static int parse_value(struct cli_ctx *ctx, struct cli_sample_opts *o, int opt, 
 	case 'a':
 	case 'd':
 		rc = cli_parse_u64(ctx, opt == 'a' ? "--assets" : "--days", arg, &u);
-		if (rc == 0 &&
-		    (u < 1 || u > (opt == 'a' ? CLI_SAMPLE_MAX_ASSETS : CLI_SAMPLE_MAX_DAYS)))
+		if (rc == 0 && (u < 1 || u > (opt == 'a' ? DEMO_MAX_ASSETS : DEMO_MAX_DAYS)))
 			return cli_fail(ctx, CLI_USAGE, opt == 'a' ? "--assets" : "--days",
 					"%s is out of range (see 'tickshm demo --help')", arg);
-		*(opt == 'a' ? &o->nassets : &o->ndays) = (uint32_t)u;
+		*(opt == 'a' ? &o->gen.nassets : &o->gen.ndays) = (uint32_t)u;
 		return rc;
 	case 's':
-		return cli_parse_u64(ctx, "--seed", arg, &o->seed);
+		return cli_parse_u64(ctx, "--seed", arg, &o->gen.seed);
+	case 'D':
+		o->dir = arg;
+		return 0;
 	}
 	return -1;
 }
 
-static int parse_opts(struct cli_ctx *ctx, struct cli_sample_opts *o, int argc, char **argv)
+static int parse_opts(struct cli_ctx *ctx, struct demo_opts *o, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    CLI_NS_OPTION,
@@ -189,6 +221,7 @@ static int parse_opts(struct cli_ctx *ctx, struct cli_sample_opts *o, int argc, 
 	    {"assets", required_argument, NULL, 'a'},
 	    {"days", required_argument, NULL, 'd'},
 	    {"seed", required_argument, NULL, 's'},
+	    {"dir", required_argument, NULL, 'D'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -207,18 +240,278 @@ static int parse_opts(struct cli_ctx *ctx, struct cli_sample_opts *o, int argc, 
 	}
 	if (optind < argc)
 		return cli_fail(ctx, CLI_USAGE, argv[optind], "unexpected argument");
-	if ((uint64_t)o->nassets * o->ndays > DEMO_MAX_ASSET_DAYS)
+	if ((uint64_t)o->gen.nassets * o->gen.ndays > DEMO_MAX_ASSET_DAYS)
 		return cli_fail(ctx, CLI_USAGE, "--assets/--days",
-				"%" PRIu32 " assets x %" PRIu32 " days is more than %u", o->nassets,
-				o->ndays, DEMO_MAX_ASSET_DAYS);
+				"%" PRIu32 " assets x %" PRIu32 " days is more than %u",
+				o->gen.nassets, o->gen.ndays, DEMO_MAX_ASSET_DAYS);
 	return -1;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb, (void)type, (void)ftw;
+	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+/* The CSV inputs of the demo: one directory per preset, ingested in this order. */
+static const struct demo_input {
+	const char *preset;
+	const char *match; /* only files whose name contains this; NULL: the directory */
+	const char *what;
+} demo_inputs[] = {
+    {"tardis-trades", "_trades_", "trades"},
+    {"tardis-quotes", "_quotes_", "quotes"},
+    {"binance-klines", "-1m-", "1-minute bars"},
+    {"zipline-csvdir", NULL, "daily bars, splits and dividends"},
+};
+#define DEMO_NINPUTS (sizeof(demo_inputs) / sizeof(demo_inputs[0]))
+
+/* A fresh temporary work directory in @tmp: csv/ and, unless --dir, bundle/. */
+static int make_workdir(struct cli_ctx *ctx, char *tmp, size_t len)
+{
+	const char *base = getenv("TMPDIR");
+
+	snprintf(tmp, len, "%s/tickshm-demo-XXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(tmp))
+		return cli_fail(ctx, CLI_ERR, tmp, "cannot create: %s", strerror(errno));
+	return 0;
+}
+
+/* tickshm gen --format <preset> for every input, into <tmp>/<preset>/. */
+static int write_csv(struct cli_ctx *ctx, const struct demo_opts *o, const char *tmp,
+		     struct tshm_gen_stats *total)
+{
+	char dir[4096];
+	int rc;
+
+	memset(total, 0, sizeof(*total));
+	for (size_t i = 0; i < DEMO_NINPUTS; i++) {
+		struct tshm_gen_stats st;
+
+		snprintf(dir, sizeof(dir), "%s/%s", tmp, demo_inputs[i].preset);
+		rc = tshm_gen_write_csv(&o->gen, demo_inputs[i].preset, dir, 0, &st);
+		if (rc < 0)
+			return cli_fail_rc(ctx, dir, rc);
+		if (i == 0)
+			*total = st; /* its rows are the sample's */
+		else
+			total->files += st.files, total->text_bytes += st.text_bytes;
+		total->elapsed_ns += i ? st.elapsed_ns : 0;
+	}
+	printf("gen:    %" PRIu64 " CSV files, %.1f MB in the formats of %zu ingest presets"
+	       " (%.0f ms)\n",
+	       total->files, (double)total->text_bytes / 1e6, DEMO_NINPUTS,
+	       (double)total->elapsed_ns / 1e6);
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void free_files(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* The files of @dir whose name contains @match, sorted, as "dir/name" strings. */
+static int list_files(const char *dir, const char *match, char ***out, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **v = NULL, **nv;
+	size_t cap = 0;
+	int rc = 0;
+
+	*n = 0;
+	if (!d)
+		return -errno;
+	while (rc == 0 && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || !strstr(e->d_name, match))
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 64;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				rc = -ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		if (asprintf(&v[*n], "%s/%s", dir, e->d_name) < 0)
+			rc = -ENOMEM;
+		else
+			(*n)++;
+	}
+	closedir(d);
+	if (rc < 0) {
+		free_files(v, *n);
+		return rc;
+	}
+	qsort(v, *n, sizeof(*v), cmp_str);
+	*out = v;
+	return 0;
+}
+
+/* Put the security master (assets, dated symbols, sessions) of @g in @t. */
+static int put_reference(struct tshm_bundle_txn *t, const struct tshm_gen *g)
+{
+	const struct tshm_gen_opts *go = tshm_gen_get_opts(g);
+	int rc = 0;
+
+	for (uint32_t a = 0; rc == 0 && a < go->nassets; a++) {
+		struct tshm_asset as;
+
+		rc = tshm_gen_asset(g, a, &as);
+		if (rc == 0)
+			rc = tshm_bundle_put_asset(t, &as);
+	}
+	for (uint32_t i = 0; rc == 0 && i < tshm_gen_nsymbols(g); i++) {
+		struct tshm_gen_symbol sy;
+
+		rc = tshm_gen_symbol(g, i, &sy);
+		if (rc == 0)
+			rc = tshm_bundle_put_symbol(t, sy.symbol, sy.start_ts, sy.end_ts, sy.sid);
+	}
+	for (uint32_t d = 0; rc == 0 && d < go->ndays; d++) {
+		int64_t open_ts, close_ts;
+
+		rc = tshm_gen_session(g, d, &open_ts, &close_ts);
+		if (rc == 0)
+			rc = tshm_bundle_put_session(t, tshm_gen_day(g, d), open_ts, close_ts);
+	}
+	return rc;
+}
+
+/*
+ * The reference data CSV market data does not carry (sids, tick and lot
+ * sizes, classes, currencies, renames, the exchange calendar) goes into
+ * the bundle first, as a user's security master would; ingest then finds
+ * each asset by its symbol and keeps its exponents.
+ */
+static int write_reference(struct cli_ctx *ctx, const struct demo_opts *o, const char *bundle)
+{
+	struct tshm_bundle_txn *t = NULL;
+	struct tshm_gen *g = NULL;
+	int rc = tshm_gen_new(&g, &o->gen);
+
+	if (rc == 0)
+		rc = tshm_bundle_begin(&t, bundle, o->name, TSHM_BUNDLE_CREATE);
+	if (rc == 0)
+		rc = put_reference(t, g);
+	if (rc == 0) {
+		rc = tshm_bundle_commit(t);
+		t = NULL;
+	}
+	tshm_bundle_abort(t);
+	tshm_gen_free(g);
+	if (rc < 0)
+		return cli_fail_rc(ctx, bundle, rc);
+	printf("ref:    %" PRIu32 " assets, their symbol history and %" PRIu32
+	       " exchange sessions into the bundle\n",
+	       o->gen.nassets, o->gen.ndays);
+	return 0;
+}
+
+/* tickshm ingest --preset <preset> <bundle> FILES... for one input. */
+static int ingest_one(struct cli_ctx *ctx, const struct demo_opts *o, const char *tmp,
+		      const char *bundle, const struct demo_input *in)
+{
+	struct tshm_ingest_opts io;
+	struct tshm_ingest_result r;
+	char dir[4096], **files = NULL, *one[1] = {dir};
+	size_t n = 1;
+	int rc = 0;
+
+	snprintf(dir, sizeof(dir), "%s/%s", tmp, in->preset);
+	if (in->match && (rc = list_files(dir, in->match, &files, &n)) < 0)
+		return cli_fail_rc(ctx, dir, rc);
+	tshm_ingest_opts_init(&io);
+	io.preset = in->preset;
+	io.bundle_dir = bundle;
+	io.name = o->name;
+	io.files = (const char *const *)(files ? files : one);
+	io.nfiles = n;
+	io.report = stderr;
+	io.report_prefix = "tickshm demo: ";
+	io.flags = TSHM_INGEST_NO_SESSIONS; /* the calendar came with the reference data */
+	rc = tshm_ingest_run(&io, &r);
+	if (files)
+		free_files(files, n);
+	if (rc < 0)
+		return cli_fail(ctx, CLI_ERR, in->preset, "%s",
+				r.error[0] ? r.error : tshm_strerror(rc));
+	printf("ingest: %-15s %4" PRIu32 " files, %9" PRIu64 " rows of %s, %6.1f MB of CSV"
+	       " at %.0f MB/s\n",
+	       in->preset, r.files, r.rows_ingested, in->what, (double)r.bytes_in / 1e6,
+	       r.elapsed_ns ? (double)r.bytes_in * 1e3 / (double)r.elapsed_ns : 0.0);
+	return 0;
+}
+
+/* Load it with every CPU; always a new generation, as each run of the demo shows one. */
+static int load_bundle(struct cli_ctx *ctx, struct tshm_catalog *cat, const struct demo_opts *o,
+		       const char *dir, struct tshm_load_result *res)
+{
+	struct tshm_load_opts lo = {.name = o->name, .flags = TSHM_LOAD_FORCE};
+	int rc = tshm_load_run(cat, dir, &lo, res);
+
+	if (rc < 0)
+		return cli_fail(ctx, CLI_ERR, o->name, "%s",
+				res->error[0] ? res->error : tshm_strerror(rc));
+	return 0;
+}
+
+/* tickshm run <bundle> --strategy sma_cross with a grid, on every core. */
+static int sweep(struct cli_ctx *ctx, const struct demo_opts *o)
+{
+	char *argv[] = {"run",	       (char *)o->name, "--strategy",	  "sma_cross", "--param",
+			"fast=5:50:5", "--param",	"slow=20:200:20", "--top",     "10",
+			NULL};
+	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
+
+	printf("\n$ tickshm run %s --strategy sma_cross --param fast=5:50:5"
+	       " --param slow=20:200:20 --top 10\n",
+	       o->name);
+	fflush(stdout);
+	optind = 0; /* GNU getopt: start over for the run command's options */
+	return cli_cmd_run(ctx, argc, argv);
+}
+
+/* gen -> ingest -> load -> show -> sweep; @tmp is the work directory. */
+static int demo(struct cli_ctx *ctx, struct tshm_catalog *cat, const struct demo_opts *o,
+		const char *tmp)
+{
+	struct tshm_load_result res;
+	struct tshm_gen_stats st;
+	char bundle[4096];
+	int rc;
+
+	snprintf(bundle, sizeof(bundle), "%s/bundle", tmp);
+	printf("$ tickshm gen, tickshm ingest, tickshm load: the sample of %" PRIu32
+	       " assets x %" PRIu32 " days (seed %" PRIu64 ")\n",
+	       o->gen.nassets, o->gen.ndays, o->gen.seed);
+	rc = write_csv(ctx, o, tmp, &st);
+	if (rc == 0)
+		rc = write_reference(ctx, o, o->dir ? o->dir : bundle);
+	for (size_t i = 0; rc == 0 && i < DEMO_NINPUTS; i++)
+		rc = ingest_one(ctx, o, tmp, o->dir ? o->dir : bundle, &demo_inputs[i]);
+	if (rc == 0)
+		rc = load_bundle(ctx, cat, o, o->dir ? o->dir : bundle, &res);
+	if (rc == 0) {
+		print_summary(ctx, o, &res);
+		rc = show(ctx, cat, o->name);
+	}
+	return rc ? rc : sweep(ctx, o);
 }
 
 int cli_cmd_demo(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct cli_sample_opts o = {.name = "sample", .nassets = 8, .ndays = 5, .seed = 1};
-	struct cli_sample_result res;
+	struct demo_opts o = {.name = "sample", .gen = {.nassets = 8, .ndays = 5, .seed = 1}};
 	struct tshm_catalog *cat = NULL;
+	char tmp[4096] = "";
 	int rc = parse_opts(ctx, &o, argc, argv);
 
 	if (rc >= 0)
@@ -226,16 +519,11 @@ int cli_cmd_demo(struct cli_ctx *ctx, int argc, char **argv)
 	if ((rc = cli_resolve_ns(ctx)) ||
 	    (rc = cli_open_catalog(ctx, o.name, TSHM_CATALOG_CREATE, &cat)))
 		return rc;
-	rc = cli_sample_publish(cat, &o, &res);
-	if (rc == -TSHM_EORDER)
-		rc = cli_fail(ctx, CLI_ERR, o.name, "generator bug: table %d rejected: %s",
-			      res.bad_table, tshm_strerror(rc));
-	else if (rc < 0)
-		rc = cli_fail_rc(ctx, o.name, rc);
-	if (rc == 0) {
-		print_summary(ctx, &o, &res);
-		rc = show(ctx, cat, o.name);
-	}
+	rc = make_workdir(ctx, tmp, sizeof(tmp));
+	if (rc == 0)
+		rc = demo(ctx, cat, &o, tmp);
+	if (tmp[0])
+		nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	tshm_catalog_close(cat);
 	return cli_finish(ctx, rc);
 }

@@ -1,18 +1,28 @@
 /* SPDX-License-Identifier: MIT */
-/* tickshm: inspect and manage the market-data bundles published in shared memory. */
+/* tickshm: market data into shared memory, and backtests over it. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
 const struct cli_command cli_commands[] = {
+    {"demo", "the main job on a built-in sample: gen, ingest, load, sweep", cli_cmd_demo,
+     cli_help_demo},
+    {"gen", "write synthetic market data as a bundle or CSV files", cli_cmd_gen, cli_help_gen},
+    {"ingest", "parse CSV files (plain or .zst) into an on-disk bundle", cli_cmd_ingest,
+     cli_help_ingest},
+    {"verify", "check an on-disk bundle against its checksums", cli_cmd_verify, cli_help_verify},
+    {"load", "load a bundle into shared memory and publish it", cli_cmd_load, cli_help_load},
     {"ls", "list published bundles, old generations still mapped, leftovers", cli_cmd_ls,
      cli_help_ls},
     {"info", "describe one bundle: tables, columns, assets", cli_cmd_info, cli_help_info},
     {"cat", "print rows of a table as CSV or JSON lines", cli_cmd_cat, cli_help_cat},
+    {"run", "sweep a strategy over a bundle on a pool of worker processes", cli_cmd_run,
+     cli_help_run},
+    {"walkforward", "walk-forward train/test windows over a sweep", cli_cmd_walkforward,
+     cli_help_walkforward},
     {"rm", "unpublish a bundle", cli_cmd_rm, cli_help_rm},
     {"gc", "remove segments nothing can use again", cli_cmd_gc, cli_help_gc},
-    {"demo", "publish a synthetic sample bundle and show it off", cli_cmd_demo, cli_help_demo},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -20,13 +30,14 @@ static void help_main(FILE *out)
 {
 	fputs("usage: tickshm [--ns NS] <command> [options]\n"
 	      "\n"
-	      "Inspect and manage market-data bundles published in shared memory.\n"
+	      "Market data into shared memory (gen, ingest, load), inspected (ls, info,\n"
+	      "cat), and swept by strategies on a pool of worker processes (run).\n"
 	      "\n"
 	      "commands:\n",
 	      out);
 	for (const struct cli_command *c = cli_commands; c->name; c++)
-		fprintf(out, "  %-6s  %s\n", c->name, c->summary);
-	fputs("  help    show the help of a command: tickshm help <command>\n"
+		fprintf(out, "  %-11s  %s\n", c->name, c->summary);
+	fputs("  help         show the help of a command: tickshm help <command>\n"
 	      "\n"
 	      "global options:\n"
 	      "  --ns NS        namespace to use (default: $TICKSHM_NAMESPACE, else \"default\");\n"

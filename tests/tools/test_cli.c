@@ -4,6 +4,7 @@
 #include "tshm_test.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,6 +202,12 @@ static int setup_sample(void **state)
 
 /* ---- demo, ls, info ----------------------------------------------------- */
 
+static int rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb, (void)type, (void)ftw;
+	return remove(path);
+}
+
 static void test_cli_demo_shows_bundle(void **state)
 {
 	struct run r;
@@ -209,14 +216,54 @@ static void test_cli_demo_shows_bundle(void **state)
 	RUN(&r, "demo", "--name", "demo2", "--assets", "2", "--days", "1", "--seed", "9");
 	assert_ok(&r);
 	assert_int_equal(r.errlen, 0);
-	assert_non_null(strstr(r.out, "published demo2 generation 1"));
+	assert_non_null(strstr(r.out, "ingest: tardis-trades"));
+	assert_non_null(strstr(r.out, "published as demo2 generation 1"));
 	assert_non_null(strstr(r.out, "$ tickshm ls"));
 	assert_non_null(strstr(r.out, "$ tickshm info demo2"));
 	assert_non_null(strstr(r.out, "attach"));
 	assert_non_null(strstr(r.out, "zero-copy history"));
+	assert_non_null(strstr(r.out, "$ tickshm run demo2 --strategy sma_cross"));
+	assert_non_null(strstr(r.out, "2 assets x 90 parameter sets"));
+	assert_non_null(strstr(r.out, "0 results failed"));
+	assert_non_null(strstr(r.out, "throughput:"));
+	assert_non_null(strstr(r.out, "best 10 of 180 by pnl"));
 	run_free(&r);
 	RUN(&r, "rm", "demo2");
 	assert_ok(&r);
+	run_free(&r);
+}
+
+/* CSV through four ingest presets onto the reference data gives exactly the
+ * bundle the generator writes directly: same content hash once loaded. */
+static void test_cli_demo_equals_gen_bundle(void **state)
+{
+	char dir[] = "/tmp/tshm-cli-XXXXXX";
+	struct tshm_catalog *cat;
+	struct tshm_descriptor a, b;
+	struct run r;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	RUN(&r, "demo", "--name", "viacsv", "--assets", "2", "--days", "4", "--seed", "3");
+	assert_ok(&r);
+	run_free(&r);
+	RUN(&r, "gen", "--assets", "2", "--days", "4", "--seed", "3", "--format", "bundle", "--out",
+	    dir);
+	if (r.status == 0) {
+		run_free(&r);
+		RUN(&r, "load", dir, "--name", "direct");
+	}
+	assert_int_equal(nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+	assert_ok(&r);
+	run_free(&r);
+	assert_int_equal(tshm_catalog_open(&cat, NULL, 0), 0);
+	assert_int_equal(tshm_catalog_lookup(cat, "viacsv", &a), 0);
+	assert_int_equal(tshm_catalog_lookup(cat, "direct", &b), 0);
+	tshm_catalog_close(cat);
+	assert_true(a.hash_lo == b.hash_lo && a.hash_hi == b.hash_hi);
+	RUN(&r, "rm", "viacsv");
+	run_free(&r);
+	RUN(&r, "rm", "direct");
 	run_free(&r);
 }
 
@@ -495,13 +542,16 @@ static void test_cli_rm_unpublishes(void **state)
 
 static void test_cli_gc_removes_leftovers(void **state)
 {
-	char name[TSHM_SEGNAME_MAX + 8];
+	char name[TSHM_SEGNAME_MAX + 8], dir[] = "/tmp/tshm-cli-XXXXXX";
 	struct run r;
 
 	(void)state;
-	/* A loader killed between commit and publish leaves a segment nothing will use. */
+	/* A loader killed between commit and publish leaves a segment nothing will use
+	 * (and the demo's bundle: kept in a directory this test removes). */
+	assert_non_null(mkdtemp(dir));
 	RUN_ENV(&r, "TICKSHM_TEST_CRASH_AT=before_publish", "demo", "--name", "crashy", "--assets",
-		"1", "--days", "1");
+		"1", "--days", "1", "--dir", dir);
+	assert_int_equal(nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
 	assert_int_equal(r.status, 128 + 9);
 	run_free(&r);
 	/* Generation numbers continue above removed bundles': match any. */
@@ -644,6 +694,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(test_cli_demo_shows_bundle, free_pending),
+	    cmocka_unit_test_teardown(test_cli_demo_equals_gen_bundle, free_pending),
 	    cmocka_unit_test_teardown(test_cli_demo_is_deterministic, free_pending),
 	    cmocka_unit_test_teardown(test_cli_ls_lists_sample, free_pending),
 	    cmocka_unit_test_teardown(test_cli_ls_json, free_pending),
