@@ -496,8 +496,12 @@ static int sleep_for_events(struct tshm__run *r, int ms)
 	nfds_t n = 0;
 	int fired = 0;
 
-	atomic_store_explicit(&p->ctl->sleeping, 1, memory_order_relaxed);
-	atomic_thread_fence(memory_order_seq_cst); /* pairs with put_result() in worker.c */
+	/* An RMW, not a store and a fence (ThreadSanitizer does not model
+	 * fences): pairs with the RMW in put_result() (worker.c). Whichever of
+	 * the two comes first in sleeping's modification order, the other sees
+	 * it: the worker then rings the doorbell, or this re-check below sees
+	 * its result (the worker's release RMW synchronises with this one). */
+	atomic_exchange_explicit(&p->ctl->sleeping, 1, memory_order_seq_cst);
 	for (uint32_t i = 0; i < p->nworkers; i++)
 		if (p->w[i].results && tshm_ring_count(p->w[i].results))
 			ms = 0;

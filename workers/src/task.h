@@ -143,9 +143,10 @@ struct tshm__ctl {
 	uint64_t ring_size; /* bytes of one ring (task and result rings alike) */
 	/*
 	 * 1 while the dispatcher may sleep in poll(): after publishing a
-	 * result a worker issues a seq_cst fence and rings the doorbell
-	 * (eventfd) only if it reads 1; the dispatcher stores 1, fences and
-	 * re-checks the rings before sleeping, so one of them sees the other.
+	 * result a worker reads it with a seq_cst RMW and rings the doorbell
+	 * (eventfd) only if it reads 1; the dispatcher sets it with a seq_cst
+	 * exchange and re-checks the rings before sleeping, so one of them
+	 * sees the other.
 	 */
 	_Atomic uint32_t sleeping;
 	uint32_t reserved;

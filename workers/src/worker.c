@@ -259,11 +259,11 @@ static int put_result(struct wstate *w, const struct tshm__result *r)
 	} while (rc == -ETIMEDOUT && parent_alive(w));
 	if (rc != 1)
 		return -1;
-	/* Pairs with the dispatcher's store of sleeping and its fence (task.h).
+	/* The RMW (a read of the latest value, release) pairs with the
+	 * dispatcher's exchange of sleeping in sleep_for_events() (task.h).
 	 * With two tasks still queued there is no hurry: the dispatcher is woken
 	 * once the queue runs low (or by its 50 ms poll bound), not per result. */
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&w->ctl->sleeping, memory_order_relaxed) &&
+	if (atomic_fetch_add_explicit(&w->ctl->sleeping, 0, memory_order_seq_cst) &&
 	    tshm_ring_count(w->tasks) <= 1) {
 		uint64_t one = 1;
 
