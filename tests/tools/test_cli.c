@@ -549,8 +549,11 @@ static void test_cli_gc_removes_leftovers(void **state)
 	/* A loader killed between commit and publish leaves a segment nothing will use
 	 * (and the demo's bundle: kept in a directory this test removes). */
 	assert_non_null(mkdtemp(dir));
+	/* Its CSV work directory too: the killed demo cannot remove it. */
+	assert_int_equal(setenv("TMPDIR", dir, 1), 0);
 	RUN_ENV(&r, "TICKSHM_TEST_CRASH_AT=before_publish", "demo", "--name", "crashy", "--assets",
 		"1", "--days", "1", "--dir", dir);
+	unsetenv("TMPDIR");
 	assert_int_equal(nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
 	assert_int_equal(r.status, 128 + 9);
 	run_free(&r);
