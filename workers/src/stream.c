@@ -10,8 +10,8 @@
  * the last is released, so at most nbufs buffers of data exist at once,
  * whatever the size of the bundle.
  *
- * First version: the chunks are read with pread(2) one after the other;
- * the reads could go through io_uring like the loader's (see the report).
+ * The columns of each (asset, day) are read together through io_uring
+ * (stream_read.c), then decoded one after the other.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "pipe_internal.h"
+#include "stream_read.h"
 #include "tickshm/bundle.h"
 
 enum { C_TS, C_PRICE, C_SIZE, C_FLAGS, NCOLS };
@@ -60,9 +61,8 @@ struct tshm__stream {
 	uint32_t fill_u; /* next unit to fill */
 
 	struct tshm_chunk_decoder *dec;
-	unsigned char *cbuf; /* compressed bytes */
-	size_t cbuf_cap;
-	void *abuf; /* aligned bounce buffer for misaligned decodes */
+	struct tshm__sread rd; /* compressed bytes of one chunk-day */
+	void *abuf;	       /* aligned bounce buffer for misaligned decodes */
 	size_t abuf_cap;
 	int *fds; /* per data file id, -1 until opened */
 	uint32_t nfds;
@@ -117,57 +117,47 @@ static int grow(void **p, size_t *cap, size_t need, int aligned)
 	return 0;
 }
 
-static int pread_full(int fd, void *buf, size_t n, uint64_t off)
-{
-	size_t done = 0;
-
-	while (done < n) {
-		ssize_t k = pread(fd, (char *)buf + done, n - done, (off_t)(off + done));
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return k < 0 ? -errno : -TSHM_ECORRUPT; /* short file */
-		done += (size_t)k;
-	}
-	return 0;
-}
-
-/* Decode chunk @i into @dst (its rlen bytes). */
-static int decode(struct tshm__stream *s, size_t i, void *dst)
+/* Decode chunk @i, read into @src, into @dst (its rlen bytes). */
+static int decode(struct tshm__stream *s, size_t i, const void *src, void *dst)
 {
 	const struct tshm_chunk *c = &s->ch[i];
 	void *out = dst;
-	int fd = file_fd(s, c->file_id), rc;
+	int rc;
 
-	if (fd < 0)
-		return fd;
-	if ((rc = grow((void **)&s->cbuf, &s->cbuf_cap, c->clen, 0)) < 0)
-		return rc;
-	if ((rc = pread_full(fd, s->cbuf, c->clen, c->offset)) < 0)
-		return rc;
-	s->read_bytes += c->clen;
 	if ((uintptr_t)dst & 7) { /* the decoder wants 8-byte aligned output */
 		if ((rc = grow(&s->abuf, &s->abuf_cap, c->rlen, 1)) < 0)
 			return rc;
 		out = s->abuf;
 	}
-	if ((rc = tshm_chunk_decode(s->dec, c, s->cbuf, c->clen, out)) < 0)
+	if ((rc = tshm_chunk_decode(s->dec, c, src, c->clen, out)) < 0)
 		return rc;
 	if (out != dst)
 		memcpy(dst, out, c->rlen);
 	return 0;
 }
 
-/* Decode chunk-day @k into @dst at row @at. */
+/* Read chunk-day @k's columns in one batch, then decode them into @dst at row @at. */
 static int decode_day(struct tshm__stream *s, uint32_t k, const struct rows *dst, uint64_t at)
 {
 	const struct cday *d = &s->cd[k];
 	void *to[NCOLS] = {dst->ts + at, dst->price + at, dst->size + at, dst->flags + at};
+	struct tshm__sread_req rq[NCOLS];
 	int rc = 0;
 
+	_Static_assert(NCOLS <= TSHM__SREAD_MAX, "one batch per chunk-day");
+	for (unsigned c = 0; c < NCOLS; c++) {
+		const struct tshm_chunk *ch = &s->ch[d->chunk[c]];
+		int fd = file_fd(s, ch->file_id);
+
+		if (fd < 0)
+			return fd;
+		rq[c] = (struct tshm__sread_req){.fd = fd, .off = ch->offset, .len = ch->clen};
+		s->read_bytes += ch->clen;
+	}
+	if ((rc = tshm__sread_run(&s->rd, rq, NCOLS)) < 0)
+		return rc;
 	for (unsigned c = 0; c < NCOLS && rc == 0; c++)
-		rc = decode(s, d->chunk[c], to[c]);
+		rc = decode(s, d->chunk[c], s->rd.buf[c], to[c]);
 	return rc;
 }
 
@@ -345,7 +335,8 @@ int tshm__stream_open(struct tshm__run *r)
 	}
 	r->ufirst[r->nassets] = r->nunits;
 	s->cd_first[r->nassets] = s->ncd;
-	if ((rc = tshm_chunk_decoder_new(&s->dec)) < 0 || (rc = make_pool(r, s, max_rows)) < 0)
+	if ((rc = tshm_chunk_decoder_new(&s->dec)) < 0 || (rc = tshm__sread_init(&s->rd)) < 0 ||
+	    (rc = make_pool(r, s, max_rows)) < 0)
 		return rc;
 	r->res->stream_buffers = s->nbufs;
 	r->res->stream_buffer_bytes = s->bytes;
@@ -546,7 +537,7 @@ void tshm__stream_close(struct tshm__run *r)
 	tshm_bundle_close(s->b);
 	free_rows(&s->tail);
 	free(s->freel);
-	free(s->cbuf);
+	tshm__sread_exit(&s->rd);
 	free(s->abuf);
 	free(s->cd);
 	free(s->cd_first);
