@@ -194,6 +194,10 @@ static int set_destinations(struct load_run *r)
 		}
 		ctx->dst[i] = base + row * width;
 		ctx->max_rlen = c->rlen > ctx->max_rlen ? c->rlen : ctx->max_rlen;
+		if (!ctx->dst_lo || ctx->dst[i] < ctx->dst_lo)
+			ctx->dst_lo = ctx->dst[i];
+		if (ctx->dst[i] + c->rlen > ctx->dst_hi)
+			ctx->dst_hi = ctx->dst[i] + c->rlen;
 	}
 	return 0;
 }
@@ -219,6 +223,12 @@ static int segment_offsets(struct load_run *r)
 	return 0;
 }
 
+/*
+ * How decoded chunks reach the segment; TICKSHM_LOAD_WRITE picks another
+ * for A/B runs. Prefault (threads populate their share of the pages in
+ * one call each, then decode in place) beat pwrite (decode to a hot
+ * buffer, pwrite it) in paired perf/load runs: no copy, no fault per page.
+ */
 static int write_mode(void)
 {
 	const char *m = getenv("TICKSHM_LOAD_WRITE");
@@ -227,7 +237,9 @@ static int write_mode(void)
 		return TSHM__LOAD_WRITE_MAP;
 	if (m && strcmp(m, "populate") == 0)
 		return TSHM__LOAD_WRITE_POPULATE;
-	return TSHM__LOAD_WRITE_PWRITE;
+	if (m && strcmp(m, "pwrite") == 0)
+		return TSHM__LOAD_WRITE_PWRITE;
+	return TSHM__LOAD_WRITE_PREFAULT;
 }
 
 static int create_segment(struct load_run *r)

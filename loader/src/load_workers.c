@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -33,6 +34,8 @@ struct tshm__load_pool {
 	int wakefd;
 	uint64_t half; /* crash hook: raw bytes at which to die */
 	unsigned n;
+	unsigned nslices;	/* PREFAULT: the threads asked for, set before any starts */
+	atomic_uint next_slice; /* PREFAULT: slices handed to threads as they start */
 	pthread_t *threads;
 };
 
@@ -145,6 +148,22 @@ static void chunk_done(struct tshm__load_pool *p, struct tshm__load_buf *b)
 		abort();
 }
 
+/*
+ * PREFAULT: map this thread's share of the chunks' pages in one call, in
+ * parallel with the others, instead of one fault per page while decoding.
+ * The segment is fallocated, so a failure here only costs the faults back.
+ */
+static void prefault(struct tshm__load_pool *p)
+{
+	const struct tshm__load_ctx *ctx = p->ctx;
+	uintptr_t lo = (uintptr_t)ctx->dst_lo & ~(uintptr_t)4095, hi = (uintptr_t)ctx->dst_hi;
+	unsigned i = atomic_fetch_add_explicit(&p->next_slice, 1, memory_order_relaxed);
+	uintptr_t per = ((hi - lo) / p->nslices + 4095) & ~(uintptr_t)4095, a = lo + per * i;
+
+	if (ctx->dst_lo && a < hi)
+		madvise((void *)a, per < hi - a ? per : hi - a, 23 /* MADV_POPULATE_WRITE */);
+}
+
 static void *worker_main(void *arg)
 {
 	struct tshm__load_pool *p = arg;
@@ -162,6 +181,8 @@ static void *worker_main(void *arg)
 		tshm_chunk_decoder_free(d);
 		d = NULL;
 	}
+	if (p->ctx->write_mode == TSHM__LOAD_WRITE_PREFAULT)
+		prefault(p);
 	/* After a failure, keep taking chunks without decoding them: every
 	 * buffer must still come back before the reader can free it. */
 	while (take(p, &b, &k) == 0) {
@@ -196,6 +217,7 @@ int tshm__load_pool_start(struct tshm__load_pool **out, struct tshm__load_ctx *c
 	p->ctx = ctx;
 	p->wakefd = wakefd;
 	p->half = ctx->raw_bytes / 2;
+	p->nslices = n;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	for (; p->n < n; p->n++) {

@@ -266,6 +266,7 @@ static void test_load_read_paths(void **state)
 	    {.flags = TSHM_LOAD_FORCE, .nthreads = 1, .queue_depth = 1},
 	    {.flags = TSHM_LOAD_FORCE, .nthreads = 7, .queue_depth = 3},
 	};
+	static const char *const modes[] = {"map", "populate", "pwrite", "prefault"};
 	struct tshm_load_result r;
 
 	make_bundle(f, 4, 3, 2000, 4);
@@ -289,6 +290,13 @@ static void test_load_read_paths(void **state)
 	load_ok(f, &paths[0], &r);
 	unsetenv("TICKSHM_TEST_LOAD_PREAD");
 	check_round_trip(f->cat, f->dir, BUNDLE);
+	/* Every way of writing the segment (the default is prefault). */
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		setenv("TICKSHM_LOAD_WRITE", modes[i], 1);
+		load_ok(f, &paths[i % 2 ? 3 : 2], &r);
+		unsetenv("TICKSHM_LOAD_WRITE");
+		check_round_trip(f->cat, f->dir, BUNDLE);
+	}
 }
 
 static void test_load_name_override(void **state)
