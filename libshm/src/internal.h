@@ -14,21 +14,7 @@
 #define TSHM_SHM_DIR "/dev/shm"
 
 /* A schema column/table as this build defines it (schema.c). */
-struct tshm__col_schema {
-	const char *name;
-	uint8_t type, kind;
-	uint16_t width;
-};
-
-struct tshm__table_schema {
-	const char *name;
-	uint32_t flags; /* TSHM_TABLE_F_PER_ASSET */
-	uint32_t ncols;
-	uint32_t ts_col; /* UINT32_MAX: none */
-	const struct tshm__col_schema *cols;
-};
-
-extern const struct tshm__table_schema tshm__schema[TSHM_TABLE_COUNT];
+extern const struct tshm_schema_table tshm__schema[TSHM_TABLE_COUNT];
 
 /* An attached, validated segment. */
 struct tshm_view {

@@ -44,7 +44,7 @@ static int array_ok(uint64_t off, uint64_t count, uint64_t width, uint64_t lo, u
 	return bytes <= size - off;
 }
 
-static int check_cols(const struct tshm_table_desc *td, const struct tshm__table_schema *s,
+static int check_cols(const struct tshm_table_desc *td, const struct tshm_schema_table *s,
 		      uint64_t lo, uint64_t size)
 {
 	for (unsigned c = 0; c < TSHM_MAX_COLS; c++) {
@@ -68,7 +68,7 @@ static int check_cols(const struct tshm_table_desc *td, const struct tshm__table
 static int check_table(const struct tshm_table_desc *td, unsigned t,
 		       const struct tshm_seg_header *h, uint64_t size)
 {
-	const struct tshm__table_schema *s;
+	const struct tshm_schema_table *s;
 	uint64_t lo = h->data_offset, n = h->nassets;
 
 	if (t >= TSHM_TABLE_COUNT) {

@@ -48,7 +48,7 @@ static int add_array(uint64_t *off, uint64_t count, uint64_t width, uint64_t *at
 static int plan_table(unsigned t, const struct tshm_layout_spec *spec, struct tshm_table_desc *td,
 		      uint64_t *off)
 {
-	const struct tshm__table_schema *s = &tshm__schema[t];
+	const struct tshm_schema_table *s = &tshm__schema[t];
 	uint64_t nrows = t == TSHM_TABLE_ASSETS ? spec->nassets : spec->tables[t].nrows;
 	int per_asset = (s->flags & TSHM_TABLE_F_PER_ASSET) != 0;
 	uint32_t ndays = spec->tables[t].ndays;

@@ -20,9 +20,9 @@ void tshm__chunk_name(char *buf, size_t len, const struct tshm_chunk *c)
 	snprintf(tname, sizeof(tname), "table%" PRIu32, c->table);
 	snprintf(cname, sizeof(cname), "%" PRIu32, c->col);
 	if (c->table < TSHM_TABLE_COUNT) {
-		tn = tshm__bschema[c->table].name;
-		if (c->col < tshm__bschema[c->table].ncols)
-			cn = tshm__bschema[c->table].cols[c->col].name;
+		tn = tshm_schema_table(c->table)->name;
+		if (c->col < tshm_schema_table(c->table)->ncols)
+			cn = tshm_schema_table(c->table)->cols[c->col].name;
 	}
 	tshm__fmt_day(day, sizeof(day), c->day);
 	snprintf(buf, len, "%s sid %" PRId64 " day %s col %s", tn, c->sid, day, cn);
@@ -66,9 +66,9 @@ static int check_chunk(const struct tshm_bundle *b, const struct tshm_chunk *c, 
 	int64_t lo = (int64_t)c->day * TSHM_DAY_NS;
 	uint64_t rlen, end;
 
-	if (!tshm__chunked_table(c->table) || c->col >= tshm__bschema[c->table].ncols)
+	if (!tshm__chunked_table(c->table) || c->col >= tshm_schema_table(c->table)->ncols)
 		return bad(why, len, c, "no such chunked table or column");
-	if (c->width != tshm__bschema[c->table].cols[c->col].width)
+	if (c->width != tshm_schema_table(c->table)->cols[c->col].width)
 		return bad(why, len, c, "width %" PRIu32 " is not the schema's", c->width);
 	if (c->codec < TSHM_CODEC_ZSTD || c->codec > TSHM_CODEC_DELTA_SHUF_ZSTD ||
 	    ((c->codec == TSHM_CODEC_DELTA_ZSTD || c->codec == TSHM_CODEC_DELTA_SHUF_ZSTD) &&
@@ -92,7 +92,7 @@ static int check_chunk(const struct tshm_bundle *b, const struct tshm_chunk *c, 
 /* Chunks of one (table, sid, day): every column once, same rows and range. */
 static int check_group(const struct tshm_chunk *c, size_t n, char *why, size_t len)
 {
-	uint32_t ncols = tshm__bschema[c->table].ncols;
+	uint32_t ncols = tshm_schema_table(c->table)->ncols;
 
 	if (n != ncols)
 		return bad(why, len, c, "%zu columns instead of %" PRIu32, n, ncols);

@@ -16,21 +16,6 @@
 
 /* ---- schema (a copy of libshm's schema 1; test_bundle cross-checks it) -- */
 
-struct tshm__bcol {
-	const char *name;
-	uint8_t type, kind;
-	uint16_t width;
-};
-
-struct tshm__btable {
-	const char *name;
-	bool per_asset;
-	uint32_t ncols;
-	const struct tshm__bcol *cols;
-};
-
-extern const struct tshm__btable tshm__bschema[TSHM_TABLE_COUNT];
-
 /* Tables whose rows live in data files as chunks (adjustments live in SQLite). */
 static inline bool tshm__chunked_table(uint32_t t)
 {

@@ -121,7 +121,7 @@ static size_t meta_rows(const struct tshm_bundle *b, uint32_t t)
 static uint64_t column_hash(const struct tshm_bundle *b, uint32_t t, uint32_t col, size_t r0,
 			    size_t r1)
 {
-	size_t w = tshm__bschema[t].cols[col].width, used = 0;
+	size_t w = tshm_schema_table(t)->cols[col].width, used = 0;
 	uint8_t buf[4096];
 	XXH3_state_t st;
 
@@ -164,7 +164,7 @@ static void adj_recs(const struct tshm_bundle *b, struct tshm_chunk_rec *recs, s
 			if (b->adjs[r1].sid != b->adjs[r0].sid ||
 			    tshm_day_of(b->adjs[r1].ts) != day)
 				break;
-		for (uint32_t c = 0; c < tshm__bschema[t].ncols; c++)
+		for (uint32_t c = 0; c < tshm_schema_table(t)->ncols; c++)
 			add_rec(recs, n, t, c, b->adjs[r0].sid, day, r1 - r0,
 				column_hash(b, t, c, r0, r1));
 	}
@@ -183,7 +183,7 @@ int tshm__derive_hash(const struct tshm_bundle *b, uint64_t *lo, uint64_t *hi)
 	for (size_t i = 0; i < 3; i++) {
 		uint32_t t = meta_tables[i];
 		size_t rows = meta_rows(b, t);
-		for (uint32_t c = 0; rows && c < tshm__bschema[t].ncols; c++)
+		for (uint32_t c = 0; rows && c < tshm_schema_table(t)->ncols; c++)
 			add_rec(recs, &n, t, c, -1, 0, rows, column_hash(b, t, c, 0, rows));
 	}
 	/* Chunks are in (table, sid, day, col) order and tables 3..6 precede 7. */
@@ -202,9 +202,9 @@ static int fill_table(const struct tshm_bundle *b, struct tshm_writer *w, uint32
 {
 	size_t rows = meta_rows(b, t);
 
-	for (uint32_t c = 0; rows && c < tshm__bschema[t].ncols; c++) {
+	for (uint32_t c = 0; rows && c < tshm_schema_table(t)->ncols; c++) {
 		uint8_t *col = tshm_writer_column(w, (enum tshm_table)t, c);
-		uint16_t wd = tshm__bschema[t].cols[c].width;
+		uint16_t wd = tshm_schema_table(t)->cols[c].width;
 
 		if (!col)
 			return -EINVAL;

@@ -238,14 +238,14 @@ static int delete_day(struct tshm_bundle_txn *t, enum tshm_table table, int64_t 
 static int check_put_day(struct tshm_bundle_txn *t, enum tshm_table table, int64_t sid, int32_t day,
 			 uint64_t nrows, const void *const *cols)
 {
-	const struct tshm__btable *s;
+	const struct tshm_schema_table *s;
 	int rc = txn_ok(t);
 
 	if (rc < 0)
 		return rc;
 	if (!tshm__chunked_table((uint32_t)table) || day < TSHM__DAY_MIN || day >= TSHM__DAY_MAX)
 		return -EINVAL;
-	s = &tshm__bschema[table];
+	s = tshm_schema_table(table);
 	if (nrows) {
 		if (!cols || nrows > SIZE_MAX / 8)
 			return -EINVAL;
@@ -272,9 +272,9 @@ int tshm_bundle_put_day(struct tshm_bundle_txn *t, enum tshm_table table, int64_
 		key.min_ts = ((const int64_t *)cols[0])[0];
 		key.max_ts = ((const int64_t *)cols[0])[nrows - 1];
 	}
-	for (uint32_t c = 0; rc == 0 && nrows && c < tshm__bschema[table].ncols; c++) {
+	for (uint32_t c = 0; rc == 0 && nrows && c < tshm_schema_table(table)->ncols; c++) {
 		key.col = c;
-		key.width = tshm__bschema[table].cols[c].width;
+		key.width = tshm_schema_table(table)->cols[c].width;
 		key.rlen = nrows * key.width;
 		rc = put_column(t, &key, cols[c]);
 	}

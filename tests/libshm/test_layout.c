@@ -1308,6 +1308,40 @@ static void test_layout_writer_fd_and_offsets(void **state)
 	tshm_catalog_close(cat);
 }
 
+/* The exported schema is what a segment lays out. */
+static void test_layout_schema_matches_segment(void **state)
+{
+	struct tshm_catalog *cat = cat_rw();
+	struct tshm_view *v;
+
+	(void)state;
+	assert_true(tshm_test_publish(cat, "schema", &tshm_test_small) > 0);
+	assert_int_equal(tshm_view_open(&v, cat, "schema"), 0);
+	for (unsigned t = 0; t < TSHM_TABLE_COUNT; t++) {
+		const struct tshm_schema_table *st = tshm_schema_table(t);
+		struct tshm_table_info ti;
+
+		assert_non_null(st);
+		assert_int_equal(tshm_view_table(v, t, &ti), 0);
+		assert_string_equal(st->name, ti.name);
+		assert_int_equal(st->ncols, ti.ncols);
+		assert_int_equal(st->flags, ti.flags & TSHM_TABLE_F_PER_ASSET);
+		for (unsigned c = 0; c < st->ncols; c++) {
+			struct tshm_column_info ci;
+
+			assert_int_equal(tshm_view_column(v, t, c, &ci), 0);
+			assert_string_equal(st->cols[c].name, ci.name);
+			assert_int_equal(st->cols[c].type, ci.type);
+			assert_int_equal(st->cols[c].kind, ci.kind);
+			assert_int_equal(st->cols[c].width, ci.width);
+			assert_int_equal(st->cols[c].width, width_of(t, c));
+		}
+	}
+	assert_null(tshm_schema_table(TSHM_TABLE_COUNT));
+	tshm_view_unref(v);
+	tshm_catalog_close(cat);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1367,6 +1401,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_layout_writer_set_asset, tshm_test_clean,
 					    tshm_test_clean),
 	    cmocka_unit_test_setup_teardown(test_layout_writer_fd_and_offsets, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_schema_matches_segment, tshm_test_clean,
 					    tshm_test_clean),
 	};
 

@@ -110,6 +110,32 @@ enum tshm_asset_class {
 /* Adjustment kinds (TSHM_ADJ_KIND). */
 enum tshm_adj_kind { TSHM_ADJ_SPLIT = 1, TSHM_ADJ_CASH_DIVIDEND = 2, TSHM_ADJ_STOCK_DIVIDEND = 3 };
 
+/* ---- schema --------------------------------------------------------- */
+
+/* One column of schema v1 (FORMAT.md 2.3). */
+struct tshm_schema_col {
+	const char *name;
+	uint8_t type;	/* enum tshm_col_type */
+	uint8_t kind;	/* enum tshm_col_kind */
+	uint16_t width; /* bytes per element */
+};
+
+/* One table of schema v1: what every segment of this schema lays out. */
+struct tshm_schema_table {
+	const char *name;
+	uint32_t flags; /* TSHM_TABLE_F_PER_ASSET */
+	uint32_t ncols;
+	uint32_t ts_col; /* the sorting time column, UINT32_MAX: none */
+	const struct tshm_schema_col *cols;
+};
+
+/*
+ * tshm_schema_table - table @table of schema v1 (static data), or NULL for
+ * an id >= TSHM_TABLE_COUNT. For code that must agree with the segment
+ * layout without a segment at hand (the bundle store). Thread-safe.
+ */
+TSHM_EXPORT const struct tshm_schema_table *tshm_schema_table(unsigned table);
+
 /* ---- writer --------------------------------------------------------- */
 
 struct tshm_writer;
