@@ -21,7 +21,7 @@
 #include "tickshm/load.h"
 
 #define DEMO_ATTACHES 101
-#define DEMO_MAX_ASSET_DAYS 20000u /* about 60M trades: keeps a typo from filling /dev/shm */
+#define DEMO_MAX_TRADES UINT64_C(60000000) /* keeps a typo from filling /tmp and /dev/shm */
 #define DEMO_MAX_ASSETS 10000u
 #define DEMO_MAX_DAYS 2000u
 
@@ -33,15 +33,15 @@ struct demo_opts {
 
 void cli_help_demo(FILE *out)
 {
-	fputs("usage: tickshm demo [--name N] [--assets N] [--days D] [--seed S] [--dir DIR]\n"
-	      "                    [--ns NS]\n"
+	fputs("usage: tickshm demo [--name N] [--assets N] [--days D] [--trades-per-day T]\n"
+	      "                    [--seed S] [--dir DIR] [--ns NS]\n"
 	      "\n"
 	      "The main job on a built-in sample, end to end:\n"
 	      "  1. tickshm gen: deterministic synthetic market data as CSV files in the\n"
 	      "     formats users have (Tardis trades and quotes, Binance 1-minute klines,\n"
-	      "     zipline csvdir daily bars with a split and a dividend): per asset a\n"
-	      "     few thousand trades a day with bursty arrivals and a random walk on\n"
-	      "     the asset's tick grid, quotes around them, bars derived from them;\n"
+	      "     zipline csvdir daily bars with a split and a dividend): per asset\n"
+	      "     trades with bursty arrivals and a random walk on the asset's tick\n"
+	      "     grid, quotes around them, bars derived from them;\n"
 	      "  2. tickshm ingest: each preset into one bundle on disk, exactly;\n"
 	      "  3. tickshm load: the bundle into shared memory as a new generation;\n"
 	      "  4. what a reader sees: tickshm ls, the attach time, tickshm info, a\n"
@@ -54,7 +54,9 @@ void cli_help_demo(FILE *out)
 	      "  --name N    bundle name (default: sample)\n"
 	      "  --assets N  number of assets, 1-10000 (default: 8)\n"
 	      "  --days D    trading days from 2024-01-02, weekends skipped, 1-2000\n"
-	      "              (default: 5); assets x days may be at most 20000\n"
+	      "              (default: 20)\n"
+	      "  --trades-per-day T  per asset, about (default: 20000); assets x days x\n"
+	      "              trades may be at most 60 million\n"
 	      "  --seed S    random seed (default: 1)\n"
 	      "  --dir DIR   ingest into the bundle in DIR and keep it (default: a\n"
 	      "              temporary directory, removed afterwards); a bundle already\n"
@@ -204,6 +206,14 @@ static int parse_value(struct cli_ctx *ctx, struct demo_opts *o, int opt, const 
 					"%s is out of range (see 'tickshm demo --help')", arg);
 		*(opt == 'a' ? &o->gen.nassets : &o->gen.ndays) = (uint32_t)u;
 		return rc;
+	case 't':
+		rc = cli_parse_u64(ctx, "--trades-per-day", arg, &u);
+		if (rc == 0 && (u < 1 || u > TSHM_GEN_MAX_TRADES_PER_DAY))
+			return cli_fail(ctx, CLI_USAGE, "--trades-per-day",
+					"%s is out of range, 1-%u", arg,
+					TSHM_GEN_MAX_TRADES_PER_DAY);
+		o->gen.trades_per_day = (uint32_t)u;
+		return rc;
 	case 's':
 		return cli_parse_u64(ctx, "--seed", arg, &o->gen.seed);
 	case 'D':
@@ -221,6 +231,7 @@ static int parse_opts(struct cli_ctx *ctx, struct demo_opts *o, int argc, char *
 	    {"assets", required_argument, NULL, 'a'},
 	    {"days", required_argument, NULL, 'd'},
 	    {"seed", required_argument, NULL, 's'},
+	    {"trades-per-day", required_argument, NULL, 't'},
 	    {"dir", required_argument, NULL, 'D'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -240,10 +251,11 @@ static int parse_opts(struct cli_ctx *ctx, struct demo_opts *o, int argc, char *
 	}
 	if (optind < argc)
 		return cli_fail(ctx, CLI_USAGE, argv[optind], "unexpected argument");
-	if ((uint64_t)o->gen.nassets * o->gen.ndays > DEMO_MAX_ASSET_DAYS)
-		return cli_fail(ctx, CLI_USAGE, "--assets/--days",
-				"%" PRIu32 " assets x %" PRIu32 " days is more than %u",
-				o->gen.nassets, o->gen.ndays, DEMO_MAX_ASSET_DAYS);
+	if ((uint64_t)o->gen.nassets * o->gen.ndays * o->gen.trades_per_day > DEMO_MAX_TRADES)
+		return cli_fail(
+		    ctx, CLI_USAGE, "--assets/--days/--trades-per-day",
+		    "%" PRIu32 " x %" PRIu32 " x %" PRIu32 " trades is more than %" PRIu64,
+		    o->gen.nassets, o->gen.ndays, o->gen.trades_per_day, DEMO_MAX_TRADES);
 	return -1;
 }
 
@@ -509,7 +521,9 @@ static int demo(struct cli_ctx *ctx, struct tshm_catalog *cat, const struct demo
 
 int cli_cmd_demo(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct demo_opts o = {.name = "sample", .gen = {.nassets = 8, .ndays = 5, .seed = 1}};
+	struct demo_opts o = {
+	    .name = "sample",
+	    .gen = {.nassets = 8, .ndays = 20, .trades_per_day = 20000, .seed = 1}};
 	struct tshm_catalog *cat = NULL;
 	char tmp[4096] = "";
 	int rc = parse_opts(ctx, &o, argc, argv);

@@ -190,7 +190,7 @@ static int setup_sample(void **state)
 	struct run r;
 
 	(void)state;
-	RUN(&r, "demo");
+	RUN(&r, "demo", "--days", "5", "--trades-per-day", "3000");
 	if (r.status != 0) {
 		fprintf(stderr, "demo failed (%d): %s\n", r.status, r.err);
 		run_free(&r);
@@ -244,11 +244,12 @@ static void test_cli_demo_equals_gen_bundle(void **state)
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	RUN(&r, "demo", "--name", "viacsv", "--assets", "2", "--days", "4", "--seed", "3");
+	RUN(&r, "demo", "--name", "viacsv", "--assets", "2", "--days", "4", "--trades-per-day",
+	    "3000", "--seed", "3");
 	assert_ok(&r);
 	run_free(&r);
-	RUN(&r, "gen", "--assets", "2", "--days", "4", "--seed", "3", "--format", "bundle", "--out",
-	    dir);
+	RUN(&r, "gen", "--assets", "2", "--days", "4", "--trades-per-day", "3000", "--seed", "3",
+	    "--format", "bundle", "--out", dir);
 	if (r.status == 0) {
 		run_free(&r);
 		RUN(&r, "load", dir, "--name", "direct");
