@@ -78,7 +78,8 @@ static inline void tshm__acct_init(struct tshm__acct *a, int64_t fee)
  * tshm__acct_run - score @n rows: signal @sig[i] held after row i of price
  * @price[i]; pnl_i = signal_{i-1} * (p_i - p_{i-1}) - fee * |signal_i - signal_{i-1}|.
  * Branch-free, and few enough live values to stay in registers.
- * @n <= TSHM__CHUNK (turnover and trades are summed in 32 bits first).
+ * @n <= TSHM__CHUNK (turnover and trades are summed in 32 bits first);
+ * every @sig[i] in {-1, 0, +1} (the fee is read from a 5-entry table).
  */
 void tshm__acct_run(struct tshm__acct *a, const int64_t *price, const int8_t *sig, uint64_t n);
 
