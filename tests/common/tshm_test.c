@@ -72,10 +72,19 @@ static void clean_at_exit(void)
 		tshm_test_ns_clean();
 }
 
+static void (*crash_hook)(void);
+
+void tshm_test_on_crash(void (*fn)(void))
+{
+	crash_hook = fn;
+}
+
 static void clean_on_signal(int sig)
 {
 	if (getpid() == owner_pid)
 		tshm_test_ns_clean();
+	if (crash_hook)
+		crash_hook(); /* not async-signal-safe, like the above: the test is dying */
 	signal(sig, SIG_DFL);
 	raise(sig);
 }

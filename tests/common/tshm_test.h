@@ -21,6 +21,13 @@
  */
 const char *tshm_test_ns_init(const char *tag);
 
+/*
+ * tshm_test_on_crash - also call @fn when a crash signal ends the test
+ * (after the namespace is cleaned), e.g. to remove temporary directories
+ * that atexit() would have removed. One hook; the last call wins.
+ */
+void tshm_test_on_crash(void (*fn)(void));
+
 /* The namespace set by tshm_test_ns_init(). */
 const char *tshm_test_ns(void);
 

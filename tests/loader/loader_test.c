@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Loader test support (loader_test.h). */
 #include "loader_test.h"
+#include "tshm_test.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -39,6 +40,7 @@ int tshm_ltest_mkdtemp(char *buf, size_t len)
 	if (!tmpdirs_pid) {
 		tmpdirs_pid = getpid();
 		atexit(rm_tmpdirs);
+		tshm_test_on_crash(rm_tmpdirs); /* an abort (assert, sanitizer) too */
 	}
 	for (int i = 0; i < MAX_TMPDIRS; i++) {
 		if (!tmpdirs[i][0] || access(tmpdirs[i], F_OK) < 0) {
