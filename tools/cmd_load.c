@@ -137,6 +137,18 @@ static int parse(struct cli_ctx *ctx, int argc, char **argv, struct tshm_load_op
 	return -1;
 }
 
+static int bundle_present(struct cli_ctx *ctx, const char *dir)
+{
+	char path[4096];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/bundle.sqlite", dir) >= sizeof(path))
+		return cli_fail(ctx, CLI_ERR, dir, "path too long");
+	if (access(path, R_OK) < 0)
+		return cli_fail(ctx, CLI_ERR, dir, "no bundle here (%s: %s)", path,
+				strerror(errno));
+	return 0;
+}
+
 int cli_cmd_load(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct tshm_load_opts o = {0};
@@ -149,6 +161,9 @@ int cli_cmd_load(struct cli_ctx *ctx, int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	dir = argv[optind];
+	/* Before the catalog is created: a typo must not leave one behind. */
+	if ((rc = bundle_present(ctx, dir)))
+		return rc;
 	if ((rc = cli_resolve_ns(ctx)) ||
 	    (rc = cli_open_catalog(ctx, o.name, TSHM_CATALOG_CREATE, &cat)))
 		return rc;
