@@ -68,6 +68,28 @@ int cli_open_catalog(struct cli_ctx *ctx, const char *bundle, unsigned flags,
 int cli_open_view(struct cli_ctx *ctx, struct tshm_catalog *cat, const char *bundle,
 		  struct tshm_view **out);
 
+/*
+ * cli_check_name - report @name (given as @what: "--name", or the operand
+ * itself) unless it is a valid bundle name. Returns 0 or CLI_USAGE.
+ */
+int cli_check_name(struct cli_ctx *ctx, const char *what, const char *name);
+
+/* Parse a count option value in [1, @max]. Returns 0 or CLI_USAGE. */
+int cli_parse_count(struct cli_ctx *ctx, const char *opt, const char *s, uint64_t max,
+		    uint32_t *out);
+
+/*
+ * cli_getopt - the option loop every subcommand runs: -h prints @help and
+ * ends with 0, @value handles the command's own options (returns 0 when
+ * done, -1 for an option that is not its own, or an exit code), the rest
+ * (--ns, unknown or incomplete options) go to cli_common_opt. Returns -1
+ * when parsing succeeded (operands start at optind), or the exit code.
+ */
+int cli_getopt(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
+	       const struct option *opts, void (*help)(FILE *out),
+	       int (*value)(struct cli_ctx *ctx, void *arg, int opt, const char *optarg),
+	       void *arg);
+
 /* Parse a non-negative / signed integer option value. */
 int cli_parse_u64(struct cli_ctx *ctx, const char *opt, const char *s, uint64_t *out);
 int cli_parse_i64(struct cli_ctx *ctx, const char *opt, const char *s, int64_t *out);

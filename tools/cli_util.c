@@ -72,15 +72,54 @@ int cli_common_opt(struct cli_ctx *ctx, int opt, char **argv)
 	}
 }
 
+int cli_check_name(struct cli_ctx *ctx, const char *what, const char *name)
+{
+	if (tshm_name_check(name, TSHM_BUNDLE_MAX) == 0)
+		return 0;
+	return cli_fail(ctx, CLI_USAGE, what,
+			"invalid bundle name '%s' (1-%u characters of A-Z a-z 0-9 _ -)", name,
+			TSHM_BUNDLE_MAX - 1);
+}
+
+int cli_parse_count(struct cli_ctx *ctx, const char *opt, const char *s, uint64_t max,
+		    uint32_t *out)
+{
+	uint64_t u = 0;
+	int rc = cli_parse_u64(ctx, opt, s, &u);
+
+	if (rc == 0 && (u < 1 || u > max))
+		return cli_fail(ctx, CLI_USAGE, opt, "%s is out of range 1-%" PRIu64, s, max);
+	*out = (uint32_t)u;
+	return rc;
+}
+
+int cli_getopt(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
+	       const struct option *opts, void (*help)(FILE *out),
+	       int (*value)(struct cli_ctx *ctx, void *arg, int opt, const char *optarg), void *arg)
+{
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+		if (opt == 'h') {
+			help(stdout);
+			return cli_finish(ctx, CLI_OK);
+		}
+		rc = value(ctx, arg, opt, optarg);
+		if (rc == -1)
+			rc = cli_common_opt(ctx, opt, argv);
+		if (rc > 0)
+			return rc;
+	}
+	return -1;
+}
+
 int cli_open_catalog(struct cli_ctx *ctx, const char *bundle, unsigned flags,
 		     struct tshm_catalog **out)
 {
 	int rc;
 
-	if (bundle && tshm_name_check(bundle, TSHM_BUNDLE_MAX) < 0)
-		return cli_fail(ctx, CLI_USAGE, bundle,
-				"invalid bundle name (1-%u characters of A-Z a-z 0-9 _ -)",
-				TSHM_BUNDLE_MAX - 1);
+	if (bundle && (rc = cli_check_name(ctx, bundle, bundle)))
+		return rc;
 	rc = tshm_catalog_open(out, ctx->ns, flags);
 	if (rc == -ENOENT && bundle)
 		return cli_fail(ctx, CLI_ERR, bundle,

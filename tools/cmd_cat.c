@@ -328,8 +328,10 @@ static int cat_view(struct cli_ctx *ctx, struct cat_opts *o, struct tshm_view *v
 
 /* ---- options ------------------------------------------------------------ */
 
-static int parse_value(struct cli_ctx *ctx, struct cat_opts *o, int opt, const char *arg)
+static int parse_value(struct cli_ctx *ctx, void *arg_, int opt, const char *arg)
 {
+	struct cat_opts *o = arg_;
+
 	switch (opt) {
 	case 't':
 		o->table = arg;
@@ -371,20 +373,7 @@ static int parse_opts(struct cli_ctx *ctx, struct cat_opts *o, int argc, char **
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	int opt, rc;
-
-	while ((opt = getopt_long(argc, argv, ":ht:s:n:f:", opts, NULL)) != -1) {
-		if (opt == 'h') {
-			cli_help_cat(stdout);
-			return cli_finish(ctx, CLI_OK);
-		}
-		rc = parse_value(ctx, o, opt, optarg);
-		if (rc == -1)
-			rc = cli_common_opt(ctx, opt, argv);
-		if (rc > 0)
-			return rc;
-	}
-	return -1;
+	return cli_getopt(ctx, argc, argv, ":ht:s:n:f:", opts, cli_help_cat, parse_value, o);
 }
 
 static int check_opts(struct cli_ctx *ctx, struct cat_opts *o, int argc, char **argv)

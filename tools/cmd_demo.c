@@ -184,36 +184,21 @@ static int show(struct cli_ctx *ctx, struct tshm_catalog *cat, const char *name)
 	return rc;
 }
 
-static int parse_value(struct cli_ctx *ctx, struct demo_opts *o, int opt, const char *arg)
+static int parse_value(struct cli_ctx *ctx, void *arg_, int opt, const char *arg)
 {
-	uint64_t u = 0;
-	int rc;
+	struct demo_opts *o = arg_;
 
 	switch (opt) {
 	case 'N':
-		if (tshm_name_check(arg, TSHM_BUNDLE_MAX) < 0)
-			return cli_fail(
-			    ctx, CLI_USAGE, "--name",
-			    "invalid bundle name '%s' (1-%u characters of A-Z a-z 0-9 _ -)", arg,
-			    TSHM_BUNDLE_MAX - 1);
 		o->name = arg;
-		return 0;
+		return cli_check_name(ctx, "--name", arg);
 	case 'a':
+		return cli_parse_count(ctx, "--assets", arg, DEMO_MAX_ASSETS, &o->gen.nassets);
 	case 'd':
-		rc = cli_parse_u64(ctx, opt == 'a' ? "--assets" : "--days", arg, &u);
-		if (rc == 0 && (u < 1 || u > (opt == 'a' ? DEMO_MAX_ASSETS : DEMO_MAX_DAYS)))
-			return cli_fail(ctx, CLI_USAGE, opt == 'a' ? "--assets" : "--days",
-					"%s is out of range (see 'tickshm demo --help')", arg);
-		*(opt == 'a' ? &o->gen.nassets : &o->gen.ndays) = (uint32_t)u;
-		return rc;
+		return cli_parse_count(ctx, "--days", arg, DEMO_MAX_DAYS, &o->gen.ndays);
 	case 't':
-		rc = cli_parse_u64(ctx, "--trades-per-day", arg, &u);
-		if (rc == 0 && (u < 1 || u > TSHM_GEN_MAX_TRADES_PER_DAY))
-			return cli_fail(ctx, CLI_USAGE, "--trades-per-day",
-					"%s is out of range, 1-%u", arg,
-					TSHM_GEN_MAX_TRADES_PER_DAY);
-		o->gen.trades_per_day = (uint32_t)u;
-		return rc;
+		return cli_parse_count(ctx, "--trades-per-day", arg, TSHM_GEN_MAX_TRADES_PER_DAY,
+				       &o->gen.trades_per_day);
 	case 's':
 		return cli_parse_u64(ctx, "--seed", arg, &o->gen.seed);
 	case 'D':
@@ -236,19 +221,10 @@ static int parse_opts(struct cli_ctx *ctx, struct demo_opts *o, int argc, char *
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	int opt, rc;
+	int rc = cli_getopt(ctx, argc, argv, ":h", opts, cli_help_demo, parse_value, o);
 
-	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (opt == 'h') {
-			cli_help_demo(stdout);
-			return cli_finish(ctx, CLI_OK);
-		}
-		rc = parse_value(ctx, o, opt, optarg);
-		if (rc == -1)
-			rc = cli_common_opt(ctx, opt, argv);
-		if (rc > 0)
-			return rc;
-	}
+	if (rc >= 0)
+		return rc;
 	if (optind < argc)
 		return cli_fail(ctx, CLI_USAGE, argv[optind], "unexpected argument");
 	if ((uint64_t)o->gen.nassets * o->gen.ndays * o->gen.trades_per_day > DEMO_MAX_TRADES)

@@ -56,18 +56,6 @@ static bool known_format(const char *f)
 	return false;
 }
 
-static int parse_count(struct cli_ctx *ctx, const char *opt, const char *arg, uint64_t max,
-		       uint32_t *out)
-{
-	uint64_t u = 0;
-	int rc = cli_parse_u64(ctx, opt, arg, &u);
-
-	if (rc == 0 && (u < 1 || u > max))
-		return cli_fail(ctx, CLI_USAGE, opt, "%s is out of range 1-%" PRIu64, arg, max);
-	*out = (uint32_t)u;
-	return rc;
-}
-
 static int parse_day(struct cli_ctx *ctx, const char *arg, int32_t *out)
 {
 	int64_t ts;
@@ -80,16 +68,18 @@ static int parse_day(struct cli_ctx *ctx, const char *arg, int32_t *out)
 	return rc;
 }
 
-static int parse_value(struct cli_ctx *ctx, struct gen_args *g, int opt, const char *arg)
+static int parse_value(struct cli_ctx *ctx, void *arg_, int opt, const char *arg)
 {
+	struct gen_args *g = arg_;
+
 	switch (opt) {
 	case 'a':
-		return parse_count(ctx, "--assets", arg, TSHM_GEN_MAX_ASSETS, &g->o.nassets);
+		return cli_parse_count(ctx, "--assets", arg, TSHM_GEN_MAX_ASSETS, &g->o.nassets);
 	case 'd':
-		return parse_count(ctx, "--days", arg, TSHM_GEN_MAX_DAYS, &g->o.ndays);
+		return cli_parse_count(ctx, "--days", arg, TSHM_GEN_MAX_DAYS, &g->o.ndays);
 	case 't':
-		return parse_count(ctx, "--trades-per-day", arg, TSHM_GEN_MAX_TRADES_PER_DAY,
-				   &g->o.trades_per_day);
+		return cli_parse_count(ctx, "--trades-per-day", arg, TSHM_GEN_MAX_TRADES_PER_DAY,
+				       &g->o.trades_per_day);
 	case 's':
 		return cli_parse_u64(ctx, "--seed", arg, &g->o.seed);
 	case 'D':
@@ -111,13 +101,8 @@ static int parse_value(struct cli_ctx *ctx, struct gen_args *g, int opt, const c
 		g->out = arg;
 		return 0;
 	case 'N':
-		if (tshm_name_check(arg, TSHM_BUNDLE_MAX) < 0)
-			return cli_fail(
-			    ctx, CLI_USAGE, "--name",
-			    "invalid bundle name '%s' (1-%u characters of A-Z a-z 0-9 _ -)", arg,
-			    TSHM_BUNDLE_MAX - 1);
 		g->name = arg;
-		return 0;
+		return cli_check_name(ctx, "--name", arg);
 	}
 	return -1;
 }
@@ -140,19 +125,10 @@ static int parse_opts(struct cli_ctx *ctx, struct gen_args *g, int argc, char **
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	int opt, rc;
+	int rc = cli_getopt(ctx, argc, argv, ":h", opts, cli_help_gen, parse_value, g);
 
-	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (opt == 'h') {
-			cli_help_gen(stdout);
-			return cli_finish(ctx, CLI_OK);
-		}
-		rc = parse_value(ctx, g, opt, optarg);
-		if (rc == -1)
-			rc = cli_common_opt(ctx, opt, argv);
-		if (rc > 0)
-			return rc;
-	}
+	if (rc >= 0)
+		return rc;
 	if (optind < argc)
 		return cli_fail(ctx, CLI_USAGE, argv[optind], "unexpected argument");
 	if (strcmp(g->format, "bundle") == 0 && g->csv_flags)

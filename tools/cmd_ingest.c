@@ -203,11 +203,8 @@ static int parse_one(struct cli_ctx *ctx, int opt, char **argv, struct ingest_cl
 		o->preset = optarg;
 		return -1;
 	case O_NAME:
-		if (tshm_name_check(optarg, TSHM_BUNDLE_MAX) < 0)
-			return cli_fail(ctx, CLI_USAGE, "--name",
-					"invalid bundle name '%s' (1-%u characters of A-Z a-z "
-					"0-9 _ -)",
-					optarg, TSHM_BUNDLE_MAX - 1);
+		if (cli_check_name(ctx, "--name", optarg))
+			return CLI_USAGE;
 		o->name = optarg;
 		return -1;
 	case O_ON_ERROR:

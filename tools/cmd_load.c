@@ -107,11 +107,8 @@ static int parse(struct cli_ctx *ctx, int argc, char **argv, struct tshm_load_op
 			cli_help_load(stdout);
 			return cli_finish(ctx, CLI_OK);
 		} else if (opt == 'n') {
-			if (tshm_name_check(optarg, TSHM_BUNDLE_MAX) < 0)
-				return cli_fail(ctx, CLI_USAGE, "--name",
-						"invalid bundle name '%s' (1-%u characters of A-Z "
-						"a-z 0-9 _ -)",
-						optarg, TSHM_BUNDLE_MAX - 1);
+			if (cli_check_name(ctx, "--name", optarg))
+				return CLI_USAGE;
 			o->name = optarg;
 		} else if (opt == 'f') {
 			o->flags |= TSHM_LOAD_FORCE;

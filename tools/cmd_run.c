@@ -318,10 +318,8 @@ int cli_run_setup(struct cli_ctx *ctx, struct cli_run *r, int argc, char **argv)
 	r->spec.stream_buffers = r->buffers;
 	if ((rc = cli_resolve_ns(ctx)) || (rc = setup_strategy(ctx, r)))
 		return rc;
-	if (tshm_name_check(r->bundle, TSHM_BUNDLE_MAX) < 0)
-		return cli_fail(ctx, CLI_USAGE, r->bundle,
-				"invalid bundle name (1-%u characters of A-Z a-z 0-9 _ -)",
-				TSHM_BUNDLE_MAX - 1);
+	if ((rc = cli_check_name(ctx, r->bundle, r->bundle)))
+		return rc;
 	if ((rc = setup_assets(ctx, r)) || (rc = setup_db(ctx, r)))
 		return rc;
 	return setup_pipeline(ctx, r);
