@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Loader test support (loader_test.h). */
 #include "loader_test.h"
+#include "tshm_proc.h"
 #include "tshm_test.h"
 
 #include <dlfcn.h>
@@ -48,6 +49,29 @@ int tshm_ltest_mkdtemp(char *buf, size_t len)
 			break;
 		}
 	}
+	return 0;
+}
+
+int tshm_ltest_fx_setup(void **state)
+{
+	struct tshm_ltest_fx *f = calloc(1, sizeof(*f));
+
+	if (!f || tshm_ltest_mkdtemp(f->dir, sizeof(f->dir)) < 0 ||
+	    tshm_test_fixture_setup(&f->cat) < 0) {
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+int tshm_ltest_fx_teardown(void **state)
+{
+	struct tshm_ltest_fx *f = *state;
+
+	tshm_test_fixture_teardown(&f->cat);
+	tshm_ltest_rmtree(f->dir);
+	free(f);
 	return 0;
 }
 

@@ -24,6 +24,16 @@
  */
 int tshm_ltest_mkdtemp(char *buf, size_t len);
 
+/* The common cmocka fixture: a fresh temporary directory and the catalog. */
+struct tshm_ltest_fx {
+	char dir[64];
+	struct tshm_catalog *cat;
+};
+
+/* cmocka setup/teardown making and removing a struct tshm_ltest_fx. */
+int tshm_ltest_fx_setup(void **state);
+int tshm_ltest_fx_teardown(void **state);
+
 /* tshm_ltest_rmtree - remove @path recursively (absent is fine). 0 or -errno. */
 int tshm_ltest_rmtree(const char *path);
 

@@ -19,38 +19,11 @@
 #include "loader_test.h"
 #include "tshm_proc.h"
 
-struct fx {
-	char dir[64];
-	struct tshm_catalog *cat;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	if (!f || tshm_ltest_mkdtemp(f->dir, sizeof(f->dir)) < 0 ||
-	    tshm_test_fixture_setup(&f->cat) < 0) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	tshm_test_fixture_teardown(&f->cat);
-	tshm_ltest_rmtree(f->dir);
-	free(f);
-	return 0;
-}
-
 static const struct tshm_ltest_spec small = {4, 3, 200, 7};
 
 /* Load @dir through the reference loader and compare with @s. */
-static void load_and_check(struct fx *f, const char *bundle, const struct tshm_ltest_spec *s)
+static void load_and_check(struct tshm_ltest_fx *f, const char *bundle,
+			   const struct tshm_ltest_spec *s)
 {
 	struct tshm_view *v;
 	char why[256];
@@ -68,7 +41,7 @@ static void load_and_check(struct fx *f, const char *bundle, const struct tshm_l
 }
 
 /* The loader's copy of the schema agrees with libshm's, and the codec rule holds. */
-static void check_schema(struct fx *f, const char *bundle)
+static void check_schema(struct tshm_ltest_fx *f, const char *bundle)
 {
 	struct tshm_column_info ci;
 	struct tshm_bundle *b;
@@ -94,7 +67,7 @@ static void check_schema(struct fx *f, const char *bundle)
 
 static void test_bundle_round_trip(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_bundle_info info;
 	struct tshm_bundle *b;
 	const struct tshm_chunk *c;
@@ -151,7 +124,7 @@ static int count_data_files(const char *dir)
 /* Replace one day with other rows, delete another; the rest stays. */
 static void test_bundle_replace_and_delete(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_ltest_spec other = small;
 	struct tshm_bundle_txn *t;
 	struct tshm_table_info ti;
@@ -198,7 +171,7 @@ static void test_bundle_replace_and_delete(void **state)
 
 static void test_bundle_put_day_rejects(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_bundle_txn *t;
 	int64_t col[5][8];
 	const void *cols[5];
@@ -237,7 +210,7 @@ static void test_bundle_put_day_rejects(void **state)
 
 static void test_bundle_assets(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_bundle_txn *t;
 	struct tshm_asset a, got;
 
@@ -271,7 +244,7 @@ static void test_bundle_assets(void **state)
 
 static void test_bundle_abort(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_bundle_info before, after;
 	struct tshm_ltest_spec other = small;
 	struct tshm_bundle_txn *t;
@@ -303,7 +276,7 @@ static void test_bundle_abort(void **state)
 
 static void test_bundle_open_errors(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_bundle_txn *t;
 	struct tshm_bundle *b;
 	char sub[128];
@@ -335,7 +308,7 @@ static void test_bundle_open_errors(void **state)
 /* A bundle with assets and no rows, and one with nothing at all. */
 static void test_bundle_empty(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_ltest_spec none = {3, 0, 0, 1};
 	struct tshm_layout_spec spec;
 	struct tshm_bundle *b;
@@ -358,7 +331,7 @@ static void test_bundle_empty(void **state)
 
 static void test_bundle_layout(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_ltest_spec s = {2, 5, 20, 3};
 	struct tshm_layout_spec spec;
 	struct tshm_bundle_txn *t;
@@ -392,7 +365,7 @@ static void test_bundle_layout(void **state)
 
 /* Damage the index of a fresh copy of the bundle with @sql: open refuses it,
  * verify_dir names the problem. */
-static void expect_bad_index(struct fx *f, const char *sql, const char *what)
+static void expect_bad_index(struct tshm_ltest_fx *f, const char *sql, const char *what)
 {
 	struct tshm_verify_report rep;
 	struct tshm_bundle *b;
@@ -412,7 +385,7 @@ static void expect_bad_index(struct fx *f, const char *sql, const char *what)
 
 static void test_bundle_bad_index(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 
 	expect_bad_index(f, "UPDATE chunks SET offset=offset+1000000 WHERE " CHUNK(3, 1),
 			 "trades sid 110 day 2024-01-03 col price: frame outside its data file");
@@ -434,7 +407,7 @@ static void test_bundle_bad_index(void **state)
 	expect_bad_index(f, "UPDATE chunks SET codec=5 WHERE " CHUNK(3, 2), "codec 5");
 }
 
-static void flip_in_chunk(struct fx *f, size_t which, uint64_t at)
+static void flip_in_chunk(struct tshm_ltest_fx *f, size_t which, uint64_t at)
 {
 	struct tshm_bundle *b;
 	const struct tshm_chunk *c;
@@ -451,7 +424,7 @@ static void flip_in_chunk(struct fx *f, size_t which, uint64_t at)
 
 static void test_bundle_verify(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_verify_report rep;
 	struct tshm_bundle_info info;
 	struct tshm_bundle *b;
@@ -491,7 +464,7 @@ static void test_bundle_verify(void **state)
 /* Readers do not block writers; they only keep data files from deletion. */
 static void test_bundle_locking(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_verify_report rep;
 	struct tshm_bundle_txn *t, *t2;
 	struct tshm_bundle *b;
@@ -518,7 +491,7 @@ static void test_bundle_locking(void **state)
 /* `tickshm verify`: one line, exit 0 / 1. */
 static void test_bundle_cli_verify(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	const char *cli = getenv("TICKSHM_CLI");
 	char cmd[4400], line[512] = "";
 	FILE *p;
@@ -548,18 +521,30 @@ static void test_bundle_cli_verify(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_bundle_round_trip, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bundle_replace_and_delete, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bundle_put_day_rejects, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bundle_assets, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bundle_abort, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bundle_open_errors, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bundle_empty, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bundle_layout, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bundle_bad_index, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bundle_verify, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bundle_locking, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bundle_cli_verify, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bundle_round_trip, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_bundle_replace_and_delete, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_bundle_put_day_rejects, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_bundle_assets, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_bundle_abort, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_bundle_open_errors, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_bundle_empty, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_bundle_layout, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_bundle_bad_index, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_bundle_verify, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_bundle_locking, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_bundle_cli_verify, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
 	};
 
 	tshm_test_ns_init("bundle");

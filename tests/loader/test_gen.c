@@ -26,34 +26,6 @@
 
 #define MAXF 16 /* fields per CSV line */
 
-struct fx {
-	char dir[64];
-	struct tshm_catalog *cat;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	if (!f || tshm_ltest_mkdtemp(f->dir, sizeof(f->dir)) < 0 ||
-	    tshm_test_fixture_setup(&f->cat) < 0) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	tshm_test_fixture_teardown(&f->cat);
-	tshm_ltest_rmtree(f->dir);
-	free(f);
-	return 0;
-}
-
 /* The built-in sample at a lower rate: every template asset, both corporate actions. */
 static const struct tshm_gen_opts sample = {
     .nassets = 8, .ndays = 5, .trades_per_day = 300, .seed = 2};
@@ -239,7 +211,7 @@ static void date_of(int32_t day, char *buf)
 
 static void test_gen_rejects_bad_options(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_gen_opts o = sample;
 	struct tshm_gen *g = (struct tshm_gen *)1;
 
@@ -593,7 +565,7 @@ static int same_tree(const char *x, const char *y)
 
 static void test_gen_csv_deterministic(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_gen_opts o = {.nassets = 3, .ndays = 3, .trades_per_day = 200, .seed = 3};
 	char a[128], b[128], c[128];
 	const char *p;
@@ -915,7 +887,7 @@ static void check_preset(const char *dir, int preset, const struct tshm_gen_opts
 
 static void test_gen_csv_presets_layout(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_gen_opts o = sample;
 	struct tshm_gen_stats st;
 	char dir[128];
@@ -935,7 +907,7 @@ static void test_gen_csv_presets_layout(void **state)
 
 static void test_gen_csv_header_and_line_options(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	const unsigned fl = TSHM_GEN_CSV_NO_HEADER | TSHM_GEN_CSV_CRLF;
 	char dir[128];
 
@@ -955,7 +927,7 @@ static void test_gen_csv_header_and_line_options(void **state)
 static void test_gen_csv_zstd(void **state)
 {
 	static const unsigned char magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	size_t (*decompress)(void *, size_t, const void *, size_t);
 	unsigned (*is_error)(size_t);
 	void *lib = dlopen("libzstd.so.1", RTLD_NOW);
@@ -1056,7 +1028,7 @@ static void check_view(struct tshm_catalog *cat, const char *bundle, const struc
 
 static void test_gen_publish_holds_the_data(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_gen_stats a, b;
 
 	TSHM_TEST_CHECK(tshm_gen_publish(&sample, f->cat, "g1", &a));
@@ -1071,7 +1043,7 @@ static void test_gen_publish_holds_the_data(void **state)
 
 static void test_gen_bundle_deterministic(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_gen_opts o = sample;
 	struct tshm_gen_stats a, b, c, p;
 	struct tshm_bundle_info info;
@@ -1104,7 +1076,7 @@ static void test_gen_bundle_deterministic(void **state)
 /* gen -> bundle -> tshm_load_run: what the demo does. */
 static void test_gen_bundle_loads(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_load_result res;
 	struct tshm_gen_stats st;
 	char dir[128];
@@ -1145,7 +1117,7 @@ static void run_cli(const char *dir, int code, const char *const *args)
 
 static void test_gen_cli(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	char out[128], *text;
 
 	if (!getenv("TICKSHM_CLI"))
@@ -1178,18 +1150,30 @@ static void test_gen_cli(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_gen_rejects_bad_options, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_gen_model_metadata, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_gen_data_properties, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_gen_assets_and_days_independent, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_gen_csv_deterministic, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_gen_csv_presets_layout, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_gen_csv_header_and_line_options, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_gen_csv_zstd, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_gen_publish_holds_the_data, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_gen_bundle_deterministic, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_gen_bundle_loads, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_gen_cli, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_gen_rejects_bad_options, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_gen_model_metadata, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_gen_data_properties, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_gen_assets_and_days_independent,
+					    tshm_ltest_fx_setup, tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_gen_csv_deterministic, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_gen_csv_presets_layout, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_gen_csv_header_and_line_options,
+					    tshm_ltest_fx_setup, tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_gen_csv_zstd, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_gen_publish_holds_the_data, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_gen_bundle_deterministic, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_gen_bundle_loads, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_gen_cli, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
 	};
 
 	tshm_test_ns_init("gen");
