@@ -12,7 +12,7 @@
 
 static int check_header(const struct tshm_seg_header *h, uint64_t size)
 {
-	uint64_t dir_end = sizeof(*h) + (uint64_t)TSHM_TABLE_SLOTS * sizeof(struct tshm_table_desc);
+	uint64_t dir_end = TSHM_META_SIZE;
 
 	if (h->magic != TSHM_SEG_MAGIC)
 		return h->magic == 0 ? -TSHM_EINCOMPLETE : -TSHM_ECORRUPT;

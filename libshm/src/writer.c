@@ -93,7 +93,7 @@ static int plan_table(unsigned t, const struct tshm_layout_spec *spec, struct ts
 /* Lay out every table after the header and directory. */
 static int plan(const struct tshm_layout_spec *spec, struct tshm_table_desc *dir, uint64_t *size)
 {
-	uint64_t off = sizeof(struct tshm_seg_header) + TSHM_TABLE_SLOTS * sizeof(*dir);
+	uint64_t off = TSHM_META_SIZE;
 	long page = sysconf(_SC_PAGESIZE);
 
 	if (!spec || spec->reserved)
@@ -183,10 +183,9 @@ const char *tshm_writer_segment_name(const struct tshm_writer *w)
 
 void *tshm_writer_column(struct tshm_writer *w, enum tshm_table table, unsigned col)
 {
-	if (w->state != W_FILLING || (unsigned)table >= TSHM_TABLE_COUNT ||
-	    col >= w->dir[table].ncols)
-		return NULL;
-	return (uint8_t *)w->seg.base + w->dir[table].cols[col].offset;
+	int64_t off = tshm_writer_column_offset(w, table, col);
+
+	return off < 0 ? NULL : (uint8_t *)w->seg.base + off;
 }
 
 int64_t tshm_writer_column_offset(const struct tshm_writer *w, enum tshm_table table, unsigned col)
@@ -260,7 +259,7 @@ uint64_t *tshm_writer_row_index(struct tshm_writer *w, enum tshm_table table)
 static void write_header(struct tshm_writer *w)
 {
 	struct tshm_seg_header *h = w->hdr;
-	uint64_t data_offset = sizeof(*h) + TSHM_TABLE_SLOTS * sizeof(*w->dir);
+	uint64_t data_offset = TSHM_META_SIZE;
 
 	h->format_version = TSHM_FORMAT_VERSION;
 	h->header_size = sizeof(*h);
@@ -270,7 +269,6 @@ static void write_header(struct tshm_writer *w)
 	h->table_slots = TSHM_TABLE_SLOTS;
 	h->dir_offset = sizeof(*h);
 	h->data_offset = data_offset;
-	h->nassets = (uint32_t)w->dir[TSHM_TABLE_ASSETS].nrows;
 	h->creator_pid = (uint32_t)getpid();
 	h->created_ns = tshm__wall_ns();
 	strncpy(h->bundle, w->bundle, sizeof(h->bundle));
@@ -281,8 +279,8 @@ static void write_header(struct tshm_writer *w)
 	h->meta_checksum = tshm__meta_checksum(w->seg.base, data_offset);
 }
 
-/* @given: the caller's derived hash in hdr (commit_hashed), else compute it. */
-static int commit(struct tshm_writer *w, int given, int *bad_table)
+/* @hash: the caller's derived hash {lo, hi} (commit_hashed), NULL to compute it. */
+static int commit(struct tshm_writer *w, const uint64_t *hash, int *bad_table)
 {
 	int rc;
 
@@ -294,8 +292,12 @@ static int commit(struct tshm_writer *w, int given, int *bad_table)
 		w->state = W_FAILED;
 		return rc;
 	}
-	if (!given)
+	if (hash) {
+		w->hdr->hash_lo = hash[0];
+		w->hdr->hash_hi = hash[1];
+	} else {
 		tshm__content_hash(w->seg.base, w->hdr, w->dir, &w->hdr->hash_lo, &w->hdr->hash_hi);
+	}
 	tshm__crash_point("before_header");
 	write_header(w);
 	/* Never seal what readers would reject (e.g. a directory the caller
@@ -313,16 +315,14 @@ static int commit(struct tshm_writer *w, int given, int *bad_table)
 
 int tshm_writer_commit(struct tshm_writer *w, int *bad_table)
 {
-	return commit(w, 0, bad_table);
+	return commit(w, NULL, bad_table);
 }
 
 int tshm_writer_commit_hashed(struct tshm_writer *w, uint64_t lo, uint64_t hi, int *bad_table)
 {
-	if (w->state != W_FILLING)
-		return -EINVAL;
-	w->hdr->hash_lo = lo;
-	w->hdr->hash_hi = hi;
-	return commit(w, 1, bad_table);
+	const uint64_t hash[2] = {lo, hi};
+
+	return commit(w, hash, bad_table);
 }
 
 void tshm_writer_hash(const struct tshm_writer *w, uint64_t *lo, uint64_t *hi)
