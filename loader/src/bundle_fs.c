@@ -174,22 +174,6 @@ void tshm__bundle_crash_point(const char *step)
 		raise(SIGKILL);
 }
 
-/* Days since 1970-01-01 to a civil date (H. Hinnant's algorithm). */
-void tshm__fmt_day(char *buf, size_t len, int32_t day)
-{
-	int64_t z = (int64_t)day + 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	int64_t d = doy - (153 * mp + 2) / 5 + 1;
-	int64_t m = mp < 10 ? mp + 3 : mp - 9;
-	int64_t y = yoe + era * 400 + (m <= 2);
-
-	snprintf(buf, len, "%04lld-%02lld-%02lld", (long long)y, (long long)m, (long long)d);
-}
-
 int64_t tshm__bundle_wall_ns(void)
 {
 	struct timespec ts;

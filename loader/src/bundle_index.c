@@ -11,10 +11,11 @@
 #include <string.h>
 
 #include "bundle_internal.h"
+#include "tickshm/text.h"
 
 void tshm__chunk_name(char *buf, size_t len, const struct tshm_chunk *c)
 {
-	char day[32], tname[16], cname[16];
+	char day[TSHM_TS_BUFSZ], tname[16], cname[16];
 	const char *tn = tname, *cn = cname;
 
 	snprintf(tname, sizeof(tname), "table%" PRIu32, c->table);
@@ -24,7 +25,12 @@ void tshm__chunk_name(char *buf, size_t len, const struct tshm_chunk *c)
 		if (c->col < tshm_schema_table(c->table)->ncols)
 			cn = tshm_schema_table(c->table)->cols[c->col].name;
 	}
-	tshm__fmt_day(day, sizeof(day), c->day);
+	if (c->day >= TSHM__DAY_MIN && c->day < TSHM__DAY_MAX) {
+		tshm_ts_format(day, sizeof(day), (int64_t)c->day * TSHM_DAY_NS);
+		day[10] = '\0'; /* YYYY-MM-DD */
+	} else {		/* a corrupt index: the number, not a made-up date */
+		snprintf(day, sizeof(day), "%" PRId32, c->day);
+	}
 	snprintf(buf, len, "%s sid %" PRId64 " day %s col %s", tn, c->sid, day, cn);
 }
 

@@ -80,9 +80,6 @@ int tshm__list_data_files(const char *dir, uint32_t **ids, size_t *n);
 /* Test hook: raise SIGKILL if $TICKSHM_TEST_CRASH_AT names @step. */
 void tshm__bundle_crash_point(const char *step);
 
-/* Day @day as "YYYY-MM-DD" into @buf (>= 16 bytes). */
-void tshm__fmt_day(char *buf, size_t len, int32_t day);
-
 /* Wall clock ns. */
 int64_t tshm__bundle_wall_ns(void);
 

@@ -21,9 +21,7 @@
 #define ZBUF (256u * 1024u)
 
 struct tshm__csv_in {
-	int fd; /* -1 for memory input */
-	const unsigned char *mem;
-	size_t memlen, mempos;
+	int fd;	       /* -1 for memory input */
 	ZSTD_DCtx *zd; /* NULL: plain text */
 	unsigned char *zbuf;
 	size_t zlen, zpos;
@@ -50,17 +48,11 @@ static ssize_t read_source(struct tshm__csv_in *in, void *dst, size_t cap)
 {
 	ssize_t n;
 
-	if (in->fd < 0) {
-		n = (ssize_t)(in->memlen - in->mempos < cap ? in->memlen - in->mempos : cap);
-		memcpy(dst, in->mem + in->mempos, (size_t)n);
-		in->mempos += (size_t)n;
-	} else {
-		do
-			n = read(in->fd, dst, cap);
-		while (n < 0 && errno == EINTR);
-		if (n < 0)
-			return -errno;
-	}
+	do
+		n = read(in->fd, dst, cap);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
 	in->source += (uint64_t)n;
 	return n;
 }
@@ -150,26 +142,6 @@ int tshm__csv_in_open(struct tshm__csv_in **out, const char *path)
 	(void)posix_fadvise(in->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	rc = setup(in, path);
 	*out = in; /* even on a sniff error: the caller reads tshm__csv_in_why() */
-	if (rc == -ENOMEM) {
-		tshm__csv_in_close(in);
-		*out = NULL;
-	}
-	return rc;
-}
-
-int tshm__csv_in_open_mem(struct tshm__csv_in **out, const void *data, size_t len)
-{
-	struct tshm__csv_in *in = calloc(1, sizeof(*in));
-	int rc;
-
-	*out = NULL;
-	if (!in)
-		return -ENOMEM;
-	in->fd = -1;
-	in->mem = data;
-	in->memlen = data ? len : 0;
-	rc = setup(in, NULL);
-	*out = in;
 	if (rc == -ENOMEM) {
 		tshm__csv_in_close(in);
 		*out = NULL;

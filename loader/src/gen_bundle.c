@@ -95,9 +95,8 @@ int tshm_gen_write_bundle(const struct tshm_gen_opts *o, const char *bundle_dir,
 	if (rc < 0)
 		return rc;
 	tshm__gen_stats_begin(st, g);
-	rc = tshm__gen_mkdirs(bundle_dir);
-	if (rc == 0)
-		rc = tshm_bundle_begin(&t, bundle_dir, name, TSHM_BUNDLE_CREATE);
+	/* begin creates the directories, and only then fsyncs their parents */
+	rc = tshm_bundle_begin(&t, bundle_dir, name, TSHM_BUNDLE_CREATE);
 	if (rc == 0)
 		rc = put_meta(t, g);
 	if (rc == 0)

@@ -29,18 +29,18 @@ void tshm__gen_stats_begin(struct tshm_gen_stats *st, const struct tshm_gen *g)
 
 void tshm__gen_stats_add(struct tshm_gen_stats *st, const struct tshm_gen_day *d)
 {
-	static const unsigned row_bytes[TSHM_TABLE_COUNT] = {
-	    [TSHM_TABLE_TRADES] = 4 * 8 + 4,
-	    [TSHM_TABLE_QUOTES] = 5 * 8,
-	    [TSHM_TABLE_BARS_1M] = 6 * 8,
-	    [TSHM_TABLE_BARS_1D] = 6 * 8,
-	}; /* adjustments are rows of metadata, not column chunks */
-
 	if (!st)
 		return;
 	for (unsigned t = TSHM_TABLE_TRADES; t < TSHM_TABLE_COUNT; t++) {
+		const struct tshm_schema_table *s = tshm_schema_table(t);
+		uint64_t row_bytes = 0;
+
 		st->rows[t] += d->tables[t].nrows;
-		st->raw_bytes += d->tables[t].nrows * row_bytes[t];
+		if (t == TSHM_TABLE_ADJUSTMENTS)
+			continue; /* rows of metadata, not column chunks */
+		for (unsigned c = 0; c < s->ncols; c++)
+			row_bytes += s->cols[c].width;
+		st->raw_bytes += d->tables[t].nrows * row_bytes;
 	}
 }
 

@@ -31,7 +31,6 @@ struct tshm__csv_in;
 int tshm__csv_in_open(struct tshm__csv_in **out, const char *path);
 
 /* The same over @len bytes at @data (not copied; must outlive the reader). */
-int tshm__csv_in_open_mem(struct tshm__csv_in **out, const void *data, size_t len);
 
 /*
  * The next line without its "\n" or "\r\n" (a UTF-8 BOM at the start of

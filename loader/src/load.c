@@ -67,12 +67,6 @@ static int crash_wanted(const char *step)
 	return at && strcmp(at, step) == 0;
 }
 
-static void crash_point(const char *step)
-{
-	if (crash_wanted(step))
-		raise(SIGKILL);
-}
-
 int tshm__load_fail(struct tshm__load_ctx *ctx, int rc, const char *fmt, ...)
 {
 	int expected = 0;
@@ -146,23 +140,6 @@ static int open_bundle(struct load_run *r)
 	return 0;
 }
 
-/* Bytes per element of per-asset @table's column @col, 0 if there is none. */
-static uint32_t col_width(uint32_t table, uint32_t col)
-{
-	static const uint32_t ncols[TSHM_TABLE_COUNT] = {
-	    [TSHM_TABLE_TRADES] = TSHM_TRADES_NCOLS,   [TSHM_TABLE_QUOTES] = TSHM_QUOTES_NCOLS,
-	    [TSHM_TABLE_BARS_1M] = TSHM_BARS_NCOLS,    [TSHM_TABLE_BARS_1D] = TSHM_BARS_NCOLS,
-	    [TSHM_TABLE_ADJUSTMENTS] = TSHM_ADJ_NCOLS,
-	};
-
-	if (table >= TSHM_TABLE_COUNT || col >= ncols[table])
-		return 0;
-	if ((table == TSHM_TABLE_TRADES && col == TSHM_TRADES_FLAGS) ||
-	    (table == TSHM_TABLE_ADJUSTMENTS && col == TSHM_ADJ_KIND))
-		return 4;
-	return 8;
-}
-
 /*
  * Where each chunk decodes to: column base + first row x width, checked
  * against the table so that no index, however wrong, can make a decoder
@@ -178,9 +155,10 @@ static int set_destinations(struct load_run *r)
 		return tshm__load_fail(ctx, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < ctx->nchunks; i++) {
 		const struct tshm_chunk *c = &ctx->chunks[i];
-		uint32_t width = col_width(c->table, c->col);
+		/* open checked table, column and width against the schema */
+		uint32_t width = tshm_schema_table(c->table)->cols[c->col].width;
 		uint64_t row = tshm_bundle_chunk_row(r->b, i), nrows;
-		uint8_t *base = width ? tshm_writer_column(r->w, c->table, c->col) : NULL;
+		uint8_t *base = tshm_writer_column(r->w, c->table, c->col);
 
 		nrows = base ? r->spec.tables[c->table].nrows : 0;
 		if (!base || c->width != width || c->nrows > nrows || row > nrows - c->nrows ||
@@ -274,17 +252,16 @@ static int create_segment(struct load_run *r)
 
 static int commit_publish(struct load_run *r)
 {
-	static const char *const tables[TSHM_TABLE_COUNT] = {"assets",	"symbols",    "sessions",
-							     "trades",	"quotes",     "bars_1m",
-							     "bars_1d", "adjustments"};
 	int bad = -1, rc;
 
-	crash_point("load_before_commit");
+	tshm__bundle_crash_point("load_before_commit");
 	rc = tshm_writer_commit_hashed(r->w, r->info.hash_lo, r->info.hash_hi, &bad);
 	if (rc < 0)
 		return tshm__load_fail(&r->ctx, rc, "commit: %s%s%s", tshm_strerror(rc),
 				       bad >= 0 && bad < TSHM_TABLE_COUNT ? " in table " : "",
-				       bad >= 0 && bad < TSHM_TABLE_COUNT ? tables[bad] : "");
+				       bad >= 0 && bad < TSHM_TABLE_COUNT
+					   ? tshm_schema_table((unsigned)bad)->name
+					   : "");
 	r->res->t_commit = lap(r);
 	rc = tshm_writer_publish(r->w);
 	if (rc < 0)
@@ -304,7 +281,6 @@ static int load(struct load_run *r)
 	ctx->bundle = r->b;
 	ctx->chunks = tshm_bundle_chunks(r->b, &ctx->nchunks);
 	ctx->raw_bytes = r->info.raw_bytes;
-	ctx->compressed_bytes = r->info.compressed_bytes;
 	ctx->nthreads = r->o.nthreads;
 	if (ctx->nthreads > ctx->nchunks)
 		ctx->nthreads = ctx->nchunks ? (unsigned)ctx->nchunks : 1;
@@ -335,13 +311,14 @@ static int load(struct load_run *r)
 int tshm_load_run(struct tshm_catalog *cat, const char *bundle_dir,
 		  const struct tshm_load_opts *opts, struct tshm_load_result *res)
 {
+	struct tshm_load_opts o;
 	struct load_run *r;
 	int rc;
 
 	if (!res)
 		return -EINVAL;
 	memset(res, 0, sizeof(*res));
-	if (!cat || !bundle_dir || check_opts(opts, &(struct tshm_load_opts){0}) < 0) {
+	if (!cat || !bundle_dir || check_opts(opts, &o) < 0) {
 		snprintf(res->error, sizeof(res->error), "invalid arguments");
 		return -EINVAL;
 	}
@@ -354,7 +331,7 @@ int tshm_load_run(struct tshm_catalog *cat, const char *bundle_dir,
 	r->cat = cat;
 	r->dir = bundle_dir;
 	r->res = res;
-	check_opts(opts, &r->o);
+	r->o = o;
 	r->t0 = r->mark = mono_ns();
 	rc = open_bundle(r);
 	res->t_open = lap(r);

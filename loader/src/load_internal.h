@@ -85,7 +85,7 @@ struct tshm__load_ctx {
 	struct tshm__load_extent *ext;
 	size_t nextents;
 	uint64_t ext_max; /* largest extent, in bytes, with O_DIRECT rounding */
-	uint64_t raw_bytes, compressed_bytes;
+	uint64_t raw_bytes;
 	unsigned nthreads, depth;
 	int direct; /* enum tshm_load_direct */
 	unsigned direct_files;

@@ -19,6 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14; older glibc headers lack it */
+#endif
+
 #include "bundle_internal.h"
 #include "load_internal.h"
 
@@ -98,7 +102,7 @@ static int decode_to(struct tshm__load_ctx *ctx, struct tshm_chunk_decoder *d, u
 	case TSHM__LOAD_WRITE_POPULATE:
 		a = (uintptr_t)ctx->dst[i] & ~(uintptr_t)4095;
 		e = ((uintptr_t)ctx->dst[i] + c->rlen + 4095) & ~(uintptr_t)4095;
-		madvise((void *)a, e - a, 23 /* MADV_POPULATE_WRITE */);
+		madvise((void *)a, e - a, MADV_POPULATE_WRITE);
 		return tshm__chunk_decode_why(d, c, src, c->clen, ctx->dst[i], why);
 	default:
 		return tshm__chunk_decode_why(d, c, src, c->clen, ctx->dst[i], why);
@@ -161,7 +165,7 @@ static void prefault(struct tshm__load_pool *p)
 	uintptr_t per = ((hi - lo) / p->nslices + 4095) & ~(uintptr_t)4095, a = lo + per * i;
 
 	if (ctx->dst_lo && a < hi)
-		madvise((void *)a, per < hi - a ? per : hi - a, 23 /* MADV_POPULATE_WRITE */);
+		madvise((void *)a, per < hi - a ? per : hi - a, MADV_POPULATE_WRITE);
 }
 
 static void *worker_main(void *arg)
