@@ -111,17 +111,16 @@ int tshm__agg_failed(const struct tshm__run *r, uint32_t ai, uint32_t pj)
 	return !a || a->acc[pj].failed;
 }
 
-static int identity_partial(struct tshm__run *r, uint32_t pj, void *partial)
+int tshm__identity_partial(const struct tshm_strategy *s, const int64_t *params, void **state,
+			   void *partial)
 {
-	struct tshm__agg *g = r->agg;
+	size_t sz = ((size_t)s->state_size + 63u) & ~(size_t)63u;
 
-	size_t sz = ((size_t)r->s->state_size + 63u) & ~(size_t)63u;
-
-	if (!g->state && !(g->state = aligned_alloc(64, sz ? sz : 64)))
+	if (!*state && !(*state = aligned_alloc(64, sz ? sz : 64)))
 		return -ENOMEM;
-	r->s->init(g->state, &r->psets[(size_t)pj * r->nparams]);
+	s->init(*state, params);
 	memset(partial, 0, TSHM_PARTIAL_MAX);
-	r->s->finish(g->state, partial);
+	s->finish(*state, partial);
 	return 0;
 }
 
@@ -143,7 +142,8 @@ static int finalise(struct tshm__run *r, uint32_t ai)
 			continue;
 		}
 		if (c->merged == 0)
-			rc = identity_partial(r, j, o->partial);
+			rc = tshm__identity_partial(r->s, &r->psets[(size_t)j * r->nparams],
+						    &r->agg->state, o->partial);
 		o->status = TSHM_RESULT_OK;
 		o->slices = (uint32_t)c->merged;
 		o->ndays = c->ndays;

@@ -33,8 +33,7 @@ void tshm__status_str(int status, char *buf, size_t len);
 /* A task handed to a worker and not finished yet, or waiting for a retry. */
 struct tshm__inflight {
 	struct tshm__task t;
-	uint32_t attempts; /* workers that died running it */
-	uint32_t reserved;
+	uint32_t attempts;		     /* workers that died running it */
 	char reason[TSHM_RESULT_REASON_MAX]; /* why the last attempt died */
 };
 
@@ -62,7 +61,6 @@ struct tshm_pipeline {
 	uint32_t run_no;
 	uint64_t next_id;
 	struct tshm_pool *pool;
-	struct tshm__run *run; /* the run in progress, NULL between runs */
 	char err[256];
 };
 
@@ -157,7 +155,6 @@ struct tshm__run {
 	uint64_t generated, finalized, ticks, rows;
 	uint32_t deaths_no_progress; /* deaths since the last finished task */
 	int64_t t0, last_progress;
-	int error; /* a fatal error ends the run */
 };
 
 /* producer.c: the resident units of every run asset. Returns 0 or -errno. */
@@ -194,7 +191,29 @@ int tshm__agg_fail(struct tshm__run *r, uint32_t ai, uint32_t pj, const char *re
 /* Assets whose accumulators are all complete are finalised; 1 if all are. */
 int tshm__agg_all_done(const struct tshm__run *r);
 
+/*
+ * The partial of a slice with no rows (what merging starts from): init
+ * then finish @s with @params, in *@state (allocated on first use, 64-byte
+ * aligned, the caller frees it). Returns 0 or -ENOMEM. (aggregate.c)
+ */
+int tshm__identity_partial(const struct tshm_strategy *s, const int64_t *params, void **state,
+			   void *partial);
+
 /* dispatch.c */
 int tshm__dispatch_run(struct tshm__run *r);
+
+/* First row in [lo, hi) with ts >= t (hi if none): producer and stream cut by time. */
+static inline uint64_t tshm__lower_bound(const int64_t *ts, uint64_t lo, uint64_t hi, int64_t t)
+{
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		if (ts[mid] < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
 
 #endif

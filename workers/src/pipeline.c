@@ -159,10 +159,7 @@ static int resolve_strategy(struct tshm__run *r)
 
 static int check_pset(struct tshm__run *r, const int64_t *v)
 {
-	for (uint32_t k = 0; k < r->nparams; k++)
-		if (v[k] < r->s->params[k].min || v[k] > r->s->params[k].max)
-			return -EINVAL;
-	return r->s->validate(v) < 0 ? -EINVAL : 0;
+	return tshm_strategy_params_check(r->s, v, NULL, 0) < 0 ? -EINVAL : 0;
 }
 
 static int setup_psets(struct tshm__run *r)
@@ -350,7 +347,6 @@ int tshm_pipeline_run(struct tshm_pipeline *p, const struct tshm_run_spec *spec,
 	p->err[0] = 0;
 	if ((rc = check_spec(spec)) < 0)
 		return rc;
-	p->run = &r;
 	rc = prepare(&r);
 	if (rc == 0)
 		rc = tshm__dispatch_run(&r);
@@ -358,7 +354,6 @@ int tshm_pipeline_run(struct tshm_pipeline *p, const struct tshm_run_spec *spec,
 	res->ticks = r.ticks;
 	res->rows = r.rows;
 	res->elapsed_ns = tshm__now_ns() - r.t0;
-	p->run = NULL;
 	cleanup(&r);
 	if (rc < 0) {
 		reset_workers(p);

@@ -25,20 +25,6 @@ int tshm__unit_push(struct tshm__run *r, const struct tshm__unit *u)
 	return 0;
 }
 
-/* First row in [lo, hi) with ts >= t (hi if none). */
-static uint64_t lower_bound(const int64_t *ts, uint64_t lo, uint64_t hi, int64_t t)
-{
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-
-		if (ts[mid] < t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 /* First ns of the day after @day, or INT64_MAX past the representable range. */
 static int64_t next_midnight(int32_t day)
 {
@@ -57,17 +43,19 @@ static int asset_units(struct tshm__run *r, uint32_t ai)
 	rc = tshm_view_asset_rows(r->view, TSHM_TABLE_TRADES, r->view_asset[ai], &first, &count);
 	if (rc < 0)
 		return rc;
-	lo = sp->from_ts == TSHM_RUN_ALL_TIME ? first
-					      : lower_bound(ts, first, first + count, sp->from_ts);
-	hi = sp->to_ts == TSHM_RUN_ALL_TIME ? first + count
-					    : lower_bound(ts, first, first + count, sp->to_ts);
+	lo = sp->from_ts == TSHM_RUN_ALL_TIME
+		 ? first
+		 : tshm__lower_bound(ts, first, first + count, sp->from_ts);
+	hi = sp->to_ts == TSHM_RUN_ALL_TIME
+		 ? first + count
+		 : tshm__lower_bound(ts, first, first + count, sp->to_ts);
 	while (lo < hi) {
 		struct tshm__unit u = {.ai = ai,
 				       .day = tshm_day_of(ts[lo]),
 				       .first = lo,
 				       .before = lo - first,
 				       .buf = UINT32_MAX};
-		uint64_t end = lower_bound(ts, lo, hi, next_midnight(u.day));
+		uint64_t end = tshm__lower_bound(ts, lo, hi, next_midnight(u.day));
 
 		u.n = end - lo;
 		if ((rc = tshm__unit_push(r, &u)) < 0)

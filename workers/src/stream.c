@@ -390,19 +390,6 @@ static int rebuild_tail(struct tshm__run *r, struct tshm__stream *s, uint32_t k)
 	return rc;
 }
 
-static uint64_t lower_bound(const int64_t *ts, uint64_t lo, uint64_t hi, int64_t t)
-{
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-
-		if (ts[mid] < t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 /* The in-range rows of a filled buffer become the unit's rows. */
 static void set_range(struct tshm__run *r, struct tshm__unit *u, const struct rows *b,
 		      uint64_t warm, uint64_t nrows, uint64_t before_day)
@@ -411,9 +398,9 @@ static void set_range(struct tshm__run *r, struct tshm__unit *u, const struct ro
 	uint64_t lo = warm, hi = warm + nrows;
 
 	if (sp->from_ts != TSHM_RUN_ALL_TIME)
-		lo = lower_bound(b->ts, lo, hi, sp->from_ts);
+		lo = tshm__lower_bound(b->ts, lo, hi, sp->from_ts);
 	if (sp->to_ts != TSHM_RUN_ALL_TIME)
-		hi = lower_bound(b->ts, lo, hi, sp->to_ts);
+		hi = tshm__lower_bound(b->ts, lo, hi, sp->to_ts);
 	u->first = lo;
 	u->n = hi - lo;
 	u->before = before_day + (lo - warm);

@@ -57,9 +57,9 @@ struct tshm__result {
 	int32_t day;
 	int32_t status; /* 0, or -errno / -TSHM_E* the worker met (no strategy call made) */
 	uint32_t pid;
-	uint32_t buf;	    /* echoed back */
-	uint64_t ticks;	    /* scored rows */
-	int64_t elapsed_ns; /* strategy time */
+	uint32_t buf;	   /* echoed back */
+	uint64_t ticks;	   /* scored rows */
+	uint64_t reserved; /* zero */
 	alignas(8) unsigned char partial[TSHM_PARTIAL_MAX];
 };
 _Static_assert(sizeof(struct tshm__result) == 64 + TSHM_PARTIAL_MAX, "result message size");
@@ -72,8 +72,7 @@ struct tshm__wslot {
 	 * started_ns read afterwards is at least as recent. */
 	_Atomic uint64_t current;
 	_Atomic int64_t started_ns; /* CLOCK_MONOTONIC when current started */
-	/* tasks finished by this incarnation; relaxed, statistics only */
-	_Atomic uint64_t done;
+	uint64_t reserved;	    /* zero */
 	/* 1 once the worker attached its rings (release; the parent's acquire
 	 * load in wpool.c pairs with it) */
 	_Atomic uint32_t ready;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipe_internal.h"
 #include "tickshm/pipeline.h"
 
 /* The day partials of one (asset, parameter set), in day order. */
@@ -185,20 +186,6 @@ static int merge_days(struct wf *w, const struct series *s, int32_t d0, int32_t 
 	return 0;
 }
 
-static int identity(struct wf *w, const int64_t *params, void *acc)
-{
-	if (!w->state) {
-		size_t sz = ((size_t)w->s->state_size + 63u) & ~(size_t)63u;
-
-		if (!(w->state = aligned_alloc(64, sz ? sz : 64)))
-			return -ENOMEM;
-	}
-	w->s->init(w->state, params);
-	memset(acc, 0, TSHM_PARTIAL_MAX);
-	w->s->finish(w->state, acc);
-	return 0;
-}
-
 /* Figures of a merged range: metrics() over @acc and the first @have daily values. */
 static uint32_t figures(struct wf *w, uint32_t ai, const void *acc, uint32_t have,
 			struct tshm_metric *out)
@@ -221,7 +208,7 @@ static int evaluate(struct wf *w, uint32_t ai, uint32_t pj, uint32_t a, uint32_t
 
 	rc = merge_days(w, series_of(w, ai, pj), w->cal[a], w->cal[b - 1], acc, &have);
 	if (rc == 0 && have == 0)
-		rc = identity(w, r->params, acc);
+		rc = tshm__identity_partial(w->s, r->params, &w->state, acc);
 	if (rc < 0)
 		return rc;
 	*nout = figures(w, ai, acc, have, out);
@@ -295,7 +282,9 @@ static int stitch(struct wf *w, uint32_t ai, const struct tshm_wf_window *win,
 					o->partial, &have);
 	}
 	if (rc == 0 && have == 0 && w->npsets)
-		rc = identity(w, w->res->run.results[(size_t)ai * w->npsets].params, o->partial);
+		rc = tshm__identity_partial(w->s,
+					    w->res->run.results[(size_t)ai * w->npsets].params,
+					    &w->state, o->partial);
 	if (rc < 0)
 		return rc;
 	o->ndays = have;

@@ -69,7 +69,6 @@ static void reset_slot(struct tshm__wslot *s)
 {
 	atomic_store_explicit(&s->current, 0, memory_order_relaxed);
 	atomic_store_explicit(&s->started_ns, 0, memory_order_relaxed);
-	atomic_store_explicit(&s->done, 0, memory_order_relaxed);
 	atomic_store_explicit(&s->ready, 0, memory_order_relaxed);
 	s->pid = 0;
 }
