@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "tickshm/bundle.h"
 #include "tickshm/load.h"
 
 #define BAR_WIDTH 30
@@ -138,7 +139,7 @@ static int bundle_present(struct cli_ctx *ctx, const char *dir)
 {
 	char path[4096];
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/bundle.sqlite", dir) >= sizeof(path))
+	if ((size_t)snprintf(path, sizeof(path), "%s/" TSHM_BUNDLE_DB_NAME, dir) >= sizeof(path))
 		return cli_fail(ctx, CLI_ERR, dir, "path too long");
 	if (access(path, R_OK) < 0)
 		return cli_fail(ctx, CLI_ERR, dir, "no bundle here (%s: %s)", path,

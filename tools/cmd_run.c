@@ -587,6 +587,11 @@ static void json_result(const struct tshm_run_result *res, const struct tshm_res
 	fputs("}}\n", stdout);
 }
 
+static int run_value(struct cli_ctx *ctx, void *r, int opt, const char *arg)
+{
+	return cli_run_opt(ctx, r, opt, arg);
+}
+
 int cli_cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -594,24 +599,12 @@ int cli_cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 	struct tshm_run_result res;
 	struct cli_run r;
 	int64_t run_id = 0;
-	int opt, rc;
+	int rc;
 
 	if ((rc = cli_run_init(ctx, &r, argc, argv)))
 		return rc;
-	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (opt == 'h') {
-			cli_help_run(stdout);
-			cli_run_free(&r);
-			return cli_finish(ctx, CLI_OK);
-		}
-		if ((rc = cli_run_opt(ctx, &r, opt, optarg)) < 0)
-			rc = cli_common_opt(ctx, opt, argv);
-		if (rc > 0) {
-			cli_run_free(&r);
-			return rc;
-		}
-	}
-	if ((rc = cli_run_setup(ctx, &r, argc, argv))) {
+	if ((rc = cli_getopt(ctx, argc, argv, ":h", opts, cli_help_run, run_value, &r)) >= 0 ||
+	    (rc = cli_run_setup(ctx, &r, argc, argv))) {
 		cli_run_free(&r);
 		return rc;
 	}

@@ -52,9 +52,7 @@ int cli_cmd_verify(struct cli_ctx *ctx, int argc, char **argv)
 				"%" PRIu64 " of %" PRIu64 " chunks bad, first: %s", rep.chunks_bad,
 				rep.chunks_checked, rep.first_error);
 	if (rc == -ENOENT)
-		return cli_fail(ctx, CLI_ERR, dir,
-				"no bundle here (no "
-				"bundle.sqlite)");
+		return cli_fail(ctx, CLI_ERR, dir, "no bundle here (no " TSHM_BUNDLE_DB_NAME ")");
 	if (rc < 0)
 		return cli_fail_rc(ctx, dir, rc);
 	printf("%s: %" PRIu64 " chunks, %s read, OK", dir, rep.chunks_checked,

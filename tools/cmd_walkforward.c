@@ -255,6 +255,20 @@ static int save(struct cli_ctx *ctx, struct cli_run *r, const struct tshm_wf_spe
 	return 0;
 }
 
+struct wf_args {
+	struct tshm_wf_spec *sp;
+	struct cli_run *r;
+};
+
+/* Walk-forward's own options first, then the sweep's. */
+static int wf_value(struct cli_ctx *ctx, void *arg, int opt, const char *optarg_)
+{
+	struct wf_args *a = arg;
+	int rc = wf_opt(ctx, a->sp, opt, optarg_);
+
+	return rc < 0 ? cli_run_opt(ctx, a->r, opt, optarg_) : rc;
+}
+
 int cli_cmd_walkforward(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {CLI_NS_OPTION,
@@ -269,23 +283,15 @@ int cli_cmd_walkforward(struct cli_ctx *ctx, int argc, char **argv)
 	struct tshm_wf_spec sp = {.metric = "pnl"};
 	struct tshm_wf_result wf;
 	struct cli_run r;
-	int opt, rc;
+	struct wf_args a = {&sp, &r};
+	int rc;
 
 	if ((rc = cli_run_init(ctx, &r, argc, argv)))
 		return rc;
-	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (opt == 'h') {
-			cli_help_walkforward(stdout);
-			cli_run_free(&r);
-			return cli_finish(ctx, CLI_OK);
-		}
-		if ((rc = wf_opt(ctx, &sp, opt, optarg)) < 0 &&
-		    (rc = cli_run_opt(ctx, &r, opt, optarg)) < 0)
-			rc = cli_common_opt(ctx, opt, argv);
-		if (rc > 0) {
-			cli_run_free(&r);
-			return rc;
-		}
+	rc = cli_getopt(ctx, argc, argv, ":h", opts, cli_help_walkforward, wf_value, &a);
+	if (rc >= 0) {
+		cli_run_free(&r);
+		return rc;
 	}
 	if (!sp.train_days || !sp.test_days) {
 		cli_run_free(&r);

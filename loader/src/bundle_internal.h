@@ -30,7 +30,7 @@ uint32_t tshm__codec_for(uint32_t table, uint32_t col);
 
 /* ---- files and names ------------------------------------------------- */
 
-#define TSHM__DB_NAME "bundle.sqlite"
+#define TSHM__DB_NAME TSHM_BUNDLE_DB_NAME
 #define TSHM__LOCK_NAME "bundle.lock"
 #define TSHM__WLOCK_NAME "write.lock"
 #define TSHM__DATA_DIR "data"

@@ -27,7 +27,8 @@
 extern "C" {
 #endif
 
-#define TSHM_BUNDLE_FORMAT_VERSION 1 /* BUNDLE.md version; meta key format_version */
+#define TSHM_BUNDLE_FORMAT_VERSION 1	    /* BUNDLE.md version; meta key format_version */
+#define TSHM_BUNDLE_DB_NAME "bundle.sqlite" /* the index inside a bundle directory */
 
 /*
  * Chunk codecs (chunks.codec; BUNDLE.md 4). Writers use 3 and 4: byte
