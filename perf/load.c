@@ -30,77 +30,18 @@
 
 static char root[512]; /* scratch directory; "" until made */
 
-/* ---- scratch directory, removed even from a signal handler ---------------- */
-
-/* Remove @name under @dirfd recursively with system calls only (signal-safe). */
-static void rm_at(int dirfd, const char *name, int depth)
-{
-	uint64_t buf[512];
-	int fd;
-
-	if (unlinkat(dirfd, name, 0) == 0 || (errno != EISDIR && errno != EPERM) || depth > 6)
-		return;
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	for (int pass = 0; fd >= 0 && pass < 4; pass++) {
-		ssize_t got;
-		int seen = 0;
-
-		while ((got = getdents64(fd, buf, sizeof(buf))) > 0) {
-			for (ssize_t off = 0; off < got;) {
-				const struct dirent64 *d = (const void *)((char *)buf + off);
-
-				off += d->d_reclen;
-				if (strcmp(d->d_name, ".") && strcmp(d->d_name, "..")) {
-					rm_at(fd, d->d_name, depth + 1);
-					seen++;
-				}
-			}
-		}
-		if (!seen)
-			break;
-		lseek(fd, 0, SEEK_SET);
-	}
-	if (fd >= 0)
-		close(fd);
-	unlinkat(dirfd, name, AT_REMOVEDIR);
-}
-
-static void root_cleanup(void)
-{
-	if (root[0])
-		rm_at(AT_FDCWD, root, 0);
-}
-
-static void on_signal(int sig)
-{
-	root_cleanup();
-	perf_ns_cleanup();
-	raise(sig); /* SA_RESETHAND: the default action now */
-}
-
+/* The run's namespace and scratch directory, both removed at exit and on signals. */
 static int cleanup_init(void)
 {
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGABRT, SIGSEGV, SIGBUS};
-	struct sigaction sa;
+	int rc;
 
 	if (perf_ns_init("perfload") < 0)
 		return -1;
-	snprintf(root, sizeof(root), "%s/tickshm-perf%d-load-XXXXXX", perf_tmpdir(), (int)getpid());
-	if (!mkdtemp(root)) {
-		fprintf(stderr, "perf: mkdtemp %s: %s\n", root, strerror(errno));
-		root[0] = '\0';
-		return -1;
-	}
-	atexit(root_cleanup);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESETHAND;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaddset(&sa.sa_mask, sigs[i]);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL); /* replaces perf_ns's: we call it too */
-	return 0;
+	rc = perf_ns_dir("load", root, sizeof(root));
+	if (rc < 0)
+		fprintf(stderr, "perf: scratch directory in %s: %s\n", perf_tmpdir(),
+			strerror(-rc));
+	return rc < 0 ? -1 : 0;
 }
 
 static void sub(char *buf, size_t len, const char *name)
@@ -186,7 +127,7 @@ static int size_bundle(struct load_results *r, const struct load_options *o)
 	g.trades_per_day = r->trades_per_day;
 	sub(dir, sizeof(dir), "calib");
 	rc = tshm_gen_write_bundle(&g, dir, "calib", &st);
-	rm_at(AT_FDCWD, dir, 0);
+	perf_ns_rmtree(dir);
 	if (rc < 0)
 		return rc;
 	per_asset_day = (double)st.raw_bytes / 8;
@@ -433,8 +374,8 @@ static int bench_ingest(struct load_results *r, const struct load_options *o)
 	for (size_t i = 0; i < n; i++)
 		free(files[i]);
 	free(files);
-	rm_at(AT_FDCWD, csv, 0);
-	rm_at(AT_FDCWD, dir, 0);
+	perf_ns_rmtree(csv);
+	perf_ns_rmtree(dir);
 	if (rc < 0) {
 		snprintf(r->ingest_error, sizeof(r->ingest_error), "%s", res.error);
 		fprintf(stderr, "perf: ingest: %s\n", res.error);
@@ -465,7 +406,7 @@ static int run_all(struct tshm_catalog *cat, struct load_results *r, const struc
 	}
 	if (rc == 0)
 		rc = bench_load(cat, r, dir, o->reps);
-	rm_at(AT_FDCWD, dir, 0);
+	perf_ns_rmtree(dir);
 	if (rc == 0 && !o->no_ingest && bench_ingest(r, o) < 0)
 		r->ingest_run = -1; /* reported, not fatal: the load figures stand */
 	r->vs_fill = r->fill_med > 0 ? r->load_med / r->fill_med : 0;
@@ -501,7 +442,6 @@ int main(int argc, char **argv)
 		tshm_catalog_close(cat);
 	}
 	getloadavg(r.load_after, 3);
-	root_cleanup();
 	perf_ns_cleanup();
 	r.shm_left = perf_ns_count();
 	if (rc < 0)

@@ -7,6 +7,7 @@
 #include "perf_ns.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "perf_util.h"
 #include "tickshm/tickshm.h"
 
 #define SHM_DIR "/dev/shm"
@@ -24,6 +26,7 @@ static char shm_prefix[TSHM_NAMESPACE_MAX + 16]; /* "tickshm.<ns>." */
 static size_t shm_prefix_len;
 static char files[PERF_NS_FILES][PATH_LEN];
 static volatile sig_atomic_t nfiles;
+static char scratch[PATH_LEN]; /* perf_ns_dir's, "" until made */
 static pid_t owner;
 
 static const int cleanup_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGABRT, SIGSEGV, SIGBUS};
@@ -59,6 +62,63 @@ static int sweep_once(int do_unlink)
 	return n;
 }
 
+/* Remove @name under @dirfd recursively with system calls only (signal-safe). */
+static void rm_at(int dirfd, const char *name, int depth)
+{
+	uint64_t buf[512];
+	int fd;
+
+	if (unlinkat(dirfd, name, 0) == 0 || (errno != EISDIR && errno != EPERM) || depth > 6)
+		return;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	for (int pass = 0; fd >= 0 && pass < 4; pass++) {
+		ssize_t got;
+		int seen = 0;
+
+		while ((got = getdents64(fd, buf, sizeof(buf))) > 0) {
+			for (ssize_t off = 0; off < got;) {
+				const struct dirent64 *d = (const void *)((char *)buf + off);
+
+				off += d->d_reclen;
+				if (strcmp(d->d_name, ".") && strcmp(d->d_name, "..")) {
+					rm_at(fd, d->d_name, depth + 1);
+					seen++;
+				}
+			}
+		}
+		if (!seen)
+			break;
+		lseek(fd, 0, SEEK_SET);
+	}
+	if (fd >= 0)
+		close(fd);
+	unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+void perf_ns_rmtree(const char *path)
+{
+	rm_at(AT_FDCWD, path, 0);
+}
+
+int perf_ns_dir(const char *tag, char *out, size_t len)
+{
+	if (scratch[0] ||
+	    (size_t)snprintf(scratch, sizeof(scratch), "%s/tickshm-%s-%s-XXXXXX", perf_tmpdir(),
+			     ns_name, tag) >= sizeof(scratch) ||
+	    strlen(scratch) >= len) {
+		scratch[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	if (!mkdtemp(scratch)) {
+		int rc = -errno;
+
+		scratch[0] = '\0';
+		return rc;
+	}
+	memcpy(out, scratch, strlen(scratch) + 1);
+	return 0;
+}
+
 int perf_ns_count(void)
 {
 	return shm_prefix_len ? sweep_once(0) : 0;
@@ -72,6 +132,8 @@ int perf_ns_cleanup(void)
 		return 0;
 	for (sig_atomic_t i = 0; i < nfiles; i++)
 		unlink(files[i]);
+	if (scratch[0])
+		rm_at(AT_FDCWD, scratch, 0);
 	/* Unlinking while reading a directory may hide entries: repeat until
 	 * a pass finds nothing. */
 	for (int pass = 0; pass < 4 && (n = sweep_once(1)) > 0; pass++)

@@ -30,8 +30,18 @@ const char *perf_ns(void);
 int perf_ns_file(const char *path);
 
 /*
+ * perf_ns_dir - make a scratch directory $TMPDIR/tickshm-<ns>-<tag>-XXXXXX
+ * into @out and register it: cleanup removes it and everything in it, also
+ * from a signal handler. One directory per run. Returns 0 or -errno.
+ */
+int perf_ns_dir(const char *tag, char *out, size_t len);
+
+/* perf_ns_rmtree - remove @path recursively, system calls only. */
+void perf_ns_rmtree(const char *path);
+
+/*
  * perf_ns_cleanup - remove the namespace's /dev/shm entries and the
- * registered files now. Async-signal-safe; idempotent. Returns how many
+ * registered files and directory now. Async-signal-safe; idempotent. Returns how many
  * /dev/shm entries were removed.
  */
 int perf_ns_cleanup(void);

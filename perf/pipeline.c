@@ -8,7 +8,6 @@
  * files. One private namespace, nothing left behind. See perf/README.md.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +22,6 @@
 #define BUNDLE "perfpipe"
 
 static volatile uint64_t sink;
-static char bundle_dir[256];
 
 static void usage(FILE *f)
 {
@@ -64,21 +62,6 @@ static int parse_args(int argc, char **argv, struct pipe_opts *o)
 
 /* ---- the data: a generated bundle on disk, loaded into shared memory ------------ */
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path) < 0 ? -1 : 0;
-}
-
-/* Our mkdtemp directory and what the generator wrote in it. */
-static void cleanup_dir(void)
-{
-	if (bundle_dir[0])
-		nftw(bundle_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static int make_bundle(struct pipe_setup *su, const struct pipe_opts *o)
 {
 	struct tshm_gen_opts g = {.nassets = 4,
@@ -91,12 +74,9 @@ static int make_bundle(struct pipe_setup *su, const struct pipe_opts *o)
 	uint64_t t0;
 	int rc;
 
-	snprintf(su->dir, sizeof(su->dir), "%s/tickshm-perf%ld-bundle-XXXXXX", perf_tmpdir(),
-		 (long)getpid());
-	if (!mkdtemp(su->dir))
-		return -errno;
-	snprintf(bundle_dir, sizeof(bundle_dir), "%s", su->dir);
-	atexit(cleanup_dir);
+	/* Removed with the namespace at exit and on signals (perf_ns). */
+	if ((rc = perf_ns_dir("bundle", su->dir, sizeof(su->dir))) < 0)
+		return rc;
 	t0 = perf_now_ns();
 	if ((rc = tshm_gen_write_bundle(&g, su->dir, BUNDLE, NULL)) < 0)
 		return rc;
