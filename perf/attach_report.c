@@ -38,15 +38,6 @@ int attach_all_pass(const struct attach_results *r)
 	       history_pass(&r->cases[0]) && history_pass(&r->cases[1]);
 }
 
-static void utc_now(char *buf, size_t len)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static double mem_gib(void)
 {
 	return (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE) /
@@ -165,7 +156,7 @@ void attach_print_table(const struct attach_results *r, const struct attach_opti
 {
 	char when[32];
 
-	utc_now(when, sizeof(when));
+	perf_utc_now(when, sizeof(when));
 	printf("tickshm attach benchmark %s: namespace %s, %ld CPUs, %.1f GiB RAM, %s%s\n",
 	       tshm_version_string(), perf_ns(), sysconf(_SC_NPROCESSORS_ONLN), mem_gib(), when,
 	       o->small ? " (--small)" : "");
@@ -241,7 +232,7 @@ int attach_print_json(const struct attach_results *r, const struct attach_option
 	const char *line;
 	char when[32];
 
-	utc_now(when, sizeof(when));
+	perf_utc_now(when, sizeof(when));
 	perf_json_init(&j);
 	perf_json_str(&j, "bench", "attach");
 	perf_json_str(&j, "version", tshm_version_string());

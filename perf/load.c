@@ -266,18 +266,6 @@ static int one_rep(struct tshm_catalog *cat, struct load_results *r, const char 
 	return step("load", rc);
 }
 
-static double median_of(const double *v, unsigned n, double *best)
-{
-	double tmp[LOAD_MAX_REPS];
-	struct perf_stats s;
-
-	memcpy(tmp, v, n * sizeof(*v));
-	perf_stats_of(tmp, n, &s);
-	if (best)
-		*best = s.max;
-	return s.median;
-}
-
 static int bench_load(struct tshm_catalog *cat, struct load_results *r, const char *dir,
 		      unsigned reps)
 {
@@ -305,16 +293,16 @@ static int bench_load(struct tshm_catalog *cat, struct load_results *r, const ch
 	if (rc < 0)
 		return rc;
 	r->reps = reps;
-	r->load_med = median_of(r->load_rate, reps, &r->load_best);
-	r->fill_med = median_of(r->fill_rate, reps, &r->fill_best);
-	r->fill_pop_med = median_of(r->fill_pop_rate, reps, &r->fill_pop_best);
-	r->fill_pw_med = median_of(r->fill_pw_rate, reps, &r->fill_pw_best);
-	r->naive_med = median_of(r->naive_rate, reps, &r->naive_best);
-	r->load_cpu_med = median_of(r->load_cpu, reps, NULL);
-	r->naive_cpu_med = median_of(r->naive_cpu, reps, NULL);
-	r->fill_cpu_med = median_of(r->fill_cpu, reps, NULL);
+	r->load_med = perf_median(r->load_rate, reps, &r->load_best);
+	r->fill_med = perf_median(r->fill_rate, reps, &r->fill_best);
+	r->fill_pop_med = perf_median(r->fill_pop_rate, reps, &r->fill_pop_best);
+	r->fill_pw_med = perf_median(r->fill_pw_rate, reps, &r->fill_pw_best);
+	r->naive_med = perf_median(r->naive_rate, reps, &r->naive_best);
+	r->load_cpu_med = perf_median(r->load_cpu, reps, NULL);
+	r->naive_cpu_med = perf_median(r->naive_cpu, reps, NULL);
+	r->fill_cpu_med = perf_median(r->fill_cpu, reps, NULL);
 	for (int k = 0; k < 5; k++)
-		r->load_phase_med[k] = median_of(phases[k], reps, NULL);
+		r->load_phase_med[k] = perf_median(phases[k], reps, NULL);
 	return 0;
 }
 

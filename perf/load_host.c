@@ -143,24 +143,16 @@ double load_fill_rate(const char *shm_name, uint64_t size, unsigned threads, int
 static int read_whole(const char *path, uint8_t **data, uint64_t *size)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
-	uint64_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0 || !(*data = malloc((size_t)st.st_size + 1))) {
-		close(fd);
-		return -ENOMEM;
-	}
-	*size = (uint64_t)st.st_size;
-	while (got < *size) {
-		ssize_t n = read(fd, *data + got, *size - got);
-		if (n <= 0) {
-			rc = n < 0 ? -errno : -EIO;
-			break;
-		}
-		got += (uint64_t)n;
-	}
+	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if (!(*data = malloc((size_t)st.st_size + 1)))
+		rc = -ENOMEM;
+	else
+		rc = perf_read_all(fd, *data, *size = (uint64_t)st.st_size);
 	close(fd);
 	return rc;
 }

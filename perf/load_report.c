@@ -26,15 +26,6 @@ static int ingest_pass(const struct load_results *r)
 	return r->ingest_run > 0 ? r->ingest_mbps_core >= TARGET_INGEST_MBPS : -1;
 }
 
-static void utc_now(char *buf, size_t len)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static const char *verdict(int pass)
 {
 	return pass < 0 ? "-" : pass ? "PASS" : "FAIL";
@@ -117,7 +108,7 @@ void load_print_table(const struct load_results *r, const struct load_options *o
 {
 	char when[32], raw[32], comp[32], seg[32];
 
-	utc_now(when, sizeof(when));
+	perf_utc_now(when, sizeof(when));
 	printf("tickshm load benchmark %s: namespace %s, %u CPUs (%u threads), %s%s\n",
 	       tshm_version_string(), perf_ns(), r->cpus, r->threads, when,
 	       o->small ? " (--small)" : "");
@@ -210,7 +201,7 @@ int load_print_json(const struct load_results *r, const struct load_options *o)
 	const char *line;
 	char when[32];
 
-	utc_now(when, sizeof(when));
+	perf_utc_now(when, sizeof(when));
 	perf_json_init(&j);
 	perf_json_str(&j, "bench", "load");
 	perf_json_str(&j, "version", tshm_version_string());

@@ -27,21 +27,6 @@ static int write_all(int fd, const uint8_t *p, uint64_t n)
 	return 0;
 }
 
-static int read_all(int fd, uint8_t *p, uint64_t n)
-{
-	while (n > 0) {
-		ssize_t got = read(fd, p, n < IO_CHUNK ? n : IO_CHUNK);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			return got < 0 ? -errno : -EIO; /* a short file is an error */
-		p += got;
-		n -= (uint64_t)got;
-	}
-	return 0;
-}
-
 /* Write every column of @v to @fd, at most @cap bytes in all. */
 static int write_columns(int fd, const struct tshm_view *v, uint64_t cap, uint64_t *written)
 {
@@ -102,7 +87,7 @@ static int64_t load_once(const char *path, uint64_t bytes, uint8_t *buf)
 		return -errno;
 	if (!buf)
 		buf = fresh = malloc(bytes ? bytes : 1);
-	rc = buf ? read_all(fd, buf, bytes) : -ENOMEM;
+	rc = buf ? perf_read_all(fd, buf, bytes) : -ENOMEM;
 	close(fd);
 	t1 = perf_now_ns();
 	free(fresh); /* not timed: a worker frees at exit, if ever */

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include "perf_util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 uint64_t perf_now_ns(void)
 {
@@ -83,4 +85,44 @@ const char *perf_tmpdir(void)
 	const char *d = getenv("TMPDIR");
 
 	return d && d[0] ? d : "/tmp";
+}
+
+const char *perf_utc_now(char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+int perf_read_all(int fd, uint8_t *p, uint64_t n)
+{
+	const uint64_t chunk = UINT64_C(1) << 30; /* read() caps a call below 2 GiB */
+
+	while (n > 0) {
+		ssize_t got = read(fd, p, n < chunk ? n : chunk);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return got < 0 ? -errno : -EIO; /* a short file is an error */
+		p += got;
+		n -= (uint64_t)got;
+	}
+	return 0;
+}
+
+double perf_median(const double *v, size_t n, double *max)
+{
+	double tmp[4096];
+	struct perf_stats s;
+
+	n = n < 4096 ? n : 4096;
+	memcpy(tmp, v, n * sizeof(*v));
+	perf_stats_of(tmp, n, &s);
+	if (max)
+		*max = s.max;
+	return s.median;
 }

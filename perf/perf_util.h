@@ -35,4 +35,15 @@ uint64_t perf_splitmix(uint64_t *state);
 /* The directory for scratch files: $TMPDIR if set and non-empty, else /tmp. */
 const char *perf_tmpdir(void);
 
+/* perf_utc_now - the current UTC time as "YYYY-MM-DDTHH:MM:SSZ" into @buf. */
+const char *perf_utc_now(char *buf, size_t len);
+
+/* perf_read_all - read exactly @n bytes of @fd into @p (EINTR retried,
+ * 1 GiB per call). Returns 0, -EIO for a short file, or -errno. */
+int perf_read_all(int fd, uint8_t *p, uint64_t n);
+
+/* perf_median - median of @n samples at @v (not modified; n <= 4096), and
+ * their maximum in *@max (may be NULL). */
+double perf_median(const double *v, size_t n, double *max);
+
 #endif

@@ -162,14 +162,6 @@ static int ceiling_once(const struct pipe_setup *su, void *state, double *tps)
 	return 0;
 }
 
-static double median(double *v, uint32_t n)
-{
-	struct perf_stats st;
-
-	perf_stats_of(v, n, &st);
-	return st.median;
-}
-
 /* ---- the pipeline ------------------------------------------------------------------ */
 
 static int run_once(const struct pipe_setup *su, struct tshm_pipeline *p, double *tps)
@@ -233,9 +225,9 @@ static int measure_all(const struct pipe_setup *su, const struct pipe_opts *o,
 	free(state);
 	if (rc < 0)
 		return rc;
-	r->ceiling = median(v[0], o->reps);
+	r->ceiling = perf_median(v[0], o->reps, NULL);
 	for (uint32_t w = 1; w <= r->nworkers; w++)
-		r->pipeline[w] = median(v[w], o->reps);
+		r->pipeline[w] = perf_median(v[w], o->reps, NULL);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "perf_json.h"
+#include "perf_util.h"
 #include "pipeline.h"
 
 static const char *verdict(int ok)
@@ -70,10 +71,9 @@ static void json(const struct pipe_setup *su, const struct pipe_results *r,
 {
 	static struct perf_json j;
 	char key[16], when[32];
-	time_t now = time(NULL);
 	const char *line;
 
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	perf_utc_now(when, sizeof(when));
 	perf_json_init(&j);
 	perf_json_str(&j, "bench", "pipeline");
 	perf_json_str(&j, "version", tshm_version_string());

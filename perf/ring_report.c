@@ -154,15 +154,6 @@ static const char *verdict(const struct rb_results *r, const struct rb_target *t
 	return target_pass(r, t) ? "PASS" : "FAIL";
 }
 
-static void utc_now(char *buf, size_t len)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* "spsc 8 B b32 1P1C" */
 static const char *cfg_label(char *buf, size_t len, const struct rb_config *c)
 {
@@ -306,7 +297,7 @@ void rb_print_table(const struct rb_results *r, const struct rb_options *o)
 {
 	char when[32];
 
-	utc_now(when, sizeof(when));
+	perf_utc_now(when, sizeof(when));
 	printf("tickshm ring benchmark %s: namespace %s, %ld CPUs, %s, %u repetitions%s\n",
 	       tshm_version_string(), perf_ns(), sysconf(_SC_NPROCESSORS_ONLN), when, r->reps,
 	       o->quick ? " (--quick)" : "");
@@ -380,7 +371,7 @@ int rb_print_json(const struct rb_results *r, const struct rb_options *o)
 	char when[32];
 	double med, max;
 
-	utc_now(when, sizeof(when));
+	perf_utc_now(when, sizeof(when));
 	perf_json_init(&j);
 	perf_json_str(&j, "bench", "ring");
 	perf_json_str(&j, "version", tshm_version_string());
