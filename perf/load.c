@@ -22,6 +22,7 @@
 #include "perf_ns.h"
 #include "tickshm/gen.h"
 #include "tickshm/ingest.h"
+#include "tickshm/segment.h"
 
 #define MIB (UINT64_C(1) << 20)
 #define GIB (UINT64_C(1) << 30)
@@ -234,7 +235,7 @@ static int one_rep(struct tshm_catalog *cat, struct load_results *r, const char 
 
 	double c0 = cpu_s(), gb = (double)r->raw_bytes / 1e9;
 
-	snprintf(shm, sizeof(shm), "/tickshm.%s.fill", perf_ns());
+	tshm_name_segment(shm, sizeof(shm), perf_ns(), "fill", 1); /* swept with the namespace */
 	v = load_fill_rate(shm, r->segment_bytes, r->threads, LOAD_FILL_MEMCPY);
 	r->fill_rate[i] = v;
 	r->fill_cpu[i] = (cpu_s() - c0) / ((double)r->segment_bytes / 1e9);

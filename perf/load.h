@@ -70,8 +70,9 @@ enum load_fill {
 };
 
 /*
- * load_fill_rate - create a fresh segment of @size bytes the way libshm
- * does (shm_open O_EXCL 0200, posix_fallocate, mmap MAP_SHARED) and fill
+ * load_fill_rate - create a fresh segment of @size bytes named @shm_name
+ * with tshm_segment_create, as the loader's writer does (O_EXCL, 0200,
+ * posix_fallocate, mmap), and fill
  * it with @threads threads (each its own slice, from a hot source buffer)
  * as @how says. Unlinks it afterwards. Returns bytes per second, or a
  * negative errno.

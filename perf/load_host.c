@@ -10,13 +10,13 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
 #include "load.h"
+#include "tickshm/segment.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
@@ -24,46 +24,6 @@
 
 #define SRC_BYTES (UINT64_C(1) << 20) /* hot source of the fill copy: L2-sized */
 #define SLICE_ALIGN (UINT64_C(2) << 20)
-
-/* A fresh segment, created the way libshm's tshm_segment_create does. */
-struct fresh {
-	int fd;
-	uint8_t *p;
-	uint64_t size;
-};
-
-static int fresh_create(struct fresh *s, const char *name, uint64_t size)
-{
-	int rc;
-
-	s->size = size;
-	s->p = NULL;
-	s->fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0200);
-	if (s->fd < 0)
-		return -errno;
-	rc = flock(s->fd, LOCK_EX | LOCK_NB) < 0 ? -errno : -posix_fallocate(s->fd, 0, (off_t)size);
-	if (rc < 0) {
-		close(s->fd);
-		shm_unlink(name);
-		return rc;
-	}
-	s->p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, 0);
-	if (s->p == MAP_FAILED) {
-		rc = -errno;
-		s->p = NULL;
-		close(s->fd);
-		shm_unlink(name);
-		return rc;
-	}
-	return 0;
-}
-
-static void fresh_destroy(struct fresh *s, const char *name)
-{
-	munmap(s->p, s->size);
-	close(s->fd);
-	shm_unlink(name);
-}
 
 struct fill_arg {
 	uint8_t *dst;
@@ -109,7 +69,7 @@ double load_fill_rate(const char *shm_name, uint64_t size, unsigned threads, int
 	struct fill_arg *a = calloc(threads, sizeof(*a));
 	pthread_t *t = calloc(threads, sizeof(*t));
 	uint8_t *src = malloc(SRC_BYTES * threads);
-	struct fresh s;
+	struct tshm_segment s;
 	uint64_t t0 = 0, t1 = 0;
 	int rc = a && t && src ? 0 : -ENOMEM;
 
@@ -117,10 +77,10 @@ double load_fill_rate(const char *shm_name, uint64_t size, unsigned threads, int
 		for (uint64_t i = 0; i < SRC_BYTES * threads; i++)
 			src[i] = (uint8_t)(i * 131 + 7); /* warm and not zero */
 		t0 = perf_now_ns();
-		rc = fresh_create(&s, shm_name, size);
+		rc = tshm_segment_create(&s, shm_name, size); /* as the loader's writer does */
 	}
 	if (rc == 0) {
-		slices(a, threads, s.p, size);
+		slices(a, threads, s.base, size);
 		for (unsigned i = 0; i < threads; i++) {
 			a[i].src = src + SRC_BYTES * i;
 			a[i].how = how;
@@ -130,7 +90,8 @@ double load_fill_rate(const char *shm_name, uint64_t size, unsigned threads, int
 		for (unsigned i = 0; i < threads; i++)
 			pthread_join(t[i], NULL);
 		t1 = perf_now_ns();
-		fresh_destroy(&s, shm_name);
+		tshm_segment_close(&s);
+		tshm_segment_unlink(shm_name);
 	}
 	free(a);
 	free(t);
@@ -269,7 +230,7 @@ double load_decode_rate(const struct load_frames *f)
 /* Decode the chunks of file @id from @data into the segment at *@pos onwards. */
 static int naive_file(struct tshm_chunk_decoder *d, const struct tshm_chunk *ch, size_t n,
 		      uint32_t id, const uint8_t *data, uint64_t size, uint8_t *scratch,
-		      struct fresh *s, uint64_t *pos)
+		      struct tshm_segment *s, uint64_t *pos)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct tshm_chunk *c = &ch[i];
@@ -282,7 +243,7 @@ static int naive_file(struct tshm_chunk_decoder *d, const struct tshm_chunk *ch,
 		rc = tshm_chunk_decode(d, c, data + c->offset, c->clen, scratch);
 		if (rc < 0)
 			return rc;
-		memcpy(s->p + *pos, scratch, c->rlen);
+		memcpy((uint8_t *)s->base + *pos, scratch, c->rlen);
 		*pos += c->rlen;
 	}
 	return 0;
@@ -296,7 +257,7 @@ double load_naive_rate(const struct tshm_bundle *b, const char *shm_name, uint64
 	uint64_t max = 0, pos = 0, t0 = perf_now_ns(), t1;
 	struct tshm_chunk_decoder *d = NULL;
 	uint8_t *scratch = NULL;
-	struct fresh s = {.fd = -1};
+	struct tshm_segment s = {.fd = -1};
 	char path[4096];
 	int rc = ids ? tshm_chunk_decoder_new(&d) : -ENOMEM;
 
@@ -313,7 +274,7 @@ double load_naive_rate(const struct tshm_bundle *b, const char *shm_name, uint64
 		scratch = aligned_alloc(64, (max + 63) & ~(uint64_t)63);
 	rc = rc == 0 && !scratch ? -ENOMEM : rc;
 	if (rc == 0)
-		rc = fresh_create(&s, shm_name, size);
+		rc = tshm_segment_create(&s, shm_name, size);
 	for (size_t k = 0; k < nids && rc == 0; k++) {
 		uint8_t *data = NULL;
 		uint64_t fsize = 0;
@@ -326,8 +287,10 @@ double load_naive_rate(const struct tshm_bundle *b, const char *shm_name, uint64
 		free(data);
 	}
 	t1 = perf_now_ns();
-	if (s.p)
-		fresh_destroy(&s, shm_name);
+	if (s.base) {
+		tshm_segment_close(&s);
+		tshm_segment_unlink(shm_name);
+	}
 	tshm_chunk_decoder_free(d);
 	free(scratch);
 	free(ids);
