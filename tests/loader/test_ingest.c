@@ -15,6 +15,7 @@
 
 #include "ingest_test.h"
 #include "loader_test.h"
+#include "tickshm/load.h"
 #include "tshm_proc.h"
 
 #define DAY0 INT64_C(1704153600000) /* 2024-01-02 00:00 UTC, ms */
@@ -437,7 +438,7 @@ static void test_ingest_zipline_load(void **state)
 	tshm_view_unref(v);
 }
 
-/* One small file per preset (the values test_presets checks exactly). */
+/* One small file per preset (test_presets checks the parsed values of its own). */
 static const struct {
 	const char *preset, *name, *text;
 } fixtures[] = {
@@ -507,13 +508,31 @@ static void compare_view(const struct tshm_view *v, const struct tshm_itest_rows
 	}
 }
 
-/* Every preset: text -> bundle -> loaded segment, every value as reported. */
+/* The io_uring loader (tshm_load_run) publishes @bundle; its values as ingested. */
+static void load_and_compare(struct fx *f, const char *bundle)
+{
+	struct tshm_load_opts lo = {.name = bundle};
+	struct tshm_load_result lr;
+	struct tshm_view *v;
+
+	TSHM_TEST_CHECK(tshm_load_run(f->cat, f->dir, &lo, &lr));
+	assert_int_equal(lr.status, TSHM_LOAD_LOADED);
+	TSHM_TEST_CHECK(tshm_view_open(&v, f->cat, bundle));
+	TSHM_TEST_CHECK(tshm_view_verify(v));
+	compare_view(v, &f->rows);
+	tshm_view_unref(v);
+}
+
+/*
+ * Every preset: text -> bundle -> loaded segment, every value as reported,
+ * through the loader and through the tests' reference loader alike.
+ */
 static void test_ingest_every_preset_load(void **state)
 {
 	struct fx *f = *state;
 
 	for (size_t p = 0; p < sizeof(fixtures) / sizeof(fixtures[0]); p++) {
-		char bundle[32];
+		char bundle[32], io[40];
 		struct tshm_view *v;
 		int hash_ok = 0;
 
@@ -528,6 +547,8 @@ static void test_ingest_every_preset_load(void **state)
 		TSHM_TEST_CHECK(tshm_view_verify(v));
 		compare_view(v, &f->rows);
 		tshm_view_unref(v);
+		snprintf(io, sizeof(io), "%s_io", bundle);
+		load_and_compare(f, io);
 	}
 }
 
