@@ -20,9 +20,11 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/magic.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -455,6 +457,38 @@ static void test_load_max_segment_enospc(void **state)
 	expect_failure(f, &o, -ENOSPC, "max_segment");
 }
 
+/*
+ * A /dev/shm too small for the segment: fallocate itself fails (here
+ * through RLIMIT_FSIZE, which tmpfs's fallocate honours with EFBIG, as a
+ * test cannot shrink /dev/shm), the load reports -ENOSPC and leaves
+ * nothing: no segment, no catalog slot, nothing published.
+ */
+static void test_load_fallocate_enospc(void **state)
+{
+	struct fx *f = *state;
+	struct tshm_load_result r;
+	struct tshm_descriptor d;
+	pid_t pid;
+
+	make_bundle(f, 3, 3, 3000, 9);
+	pid = tshm_test_fork(60);
+	if (pid == 0) {
+		struct rlimit lim = {64 << 10, 64 << 10};
+		int rc;
+
+		signal(SIGXFSZ, SIG_IGN);
+		if (setrlimit(RLIMIT_FSIZE, &lim) < 0)
+			_exit(3);
+		rc = tshm_load_run(f->cat, f->dir, NULL, &r);
+		_exit(rc == -ENOSPC && r.status == 0 && strstr(r.error, "segment") ? 0 : 1);
+	}
+	tshm_test_expect_exit(pid, 60000, 0, "loader under RLIMIT_FSIZE");
+	assert_int_equal(tshm_catalog_lookup(f->cat, BUNDLE, &d), -ENOENT);
+	assert_int_equal(tshm_test_ns_count(), 1); /* the catalog only */
+	load_ok(f, NULL, &r);			   /* the slot was given back */
+	check_round_trip(f->cat, f->dir, BUNDLE);
+}
+
 static void test_load_bad_args(void **state)
 {
 	struct fx *f = *state;
@@ -560,6 +594,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_load_bit_flip_names_chunk, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_truncated_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_max_segment_enospc, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_fallocate_enospc, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_bad_args, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_readonly_catalog, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_empty_bundle, setup, teardown),
