@@ -563,8 +563,8 @@ static void test_ingest_cli_load(void **state)
 	size_t n;
 
 	if (!bin || access(bin, X_OK) < 0) {
-		print_message("    TICKSHM_CLI not set or not executable: skipped\n");
-		return;
+		print_message("    TICKSHM_CLI not set or not executable (no tools build)\n");
+		skip();
 	}
 	put(f, "SOLUSDT-trades-2024-01-02.csv", fixtures[0].text);
 	snprintf(cmd, sizeof(cmd),

@@ -114,6 +114,7 @@ static void sweep_with_kills(int all)
 	TSHM_TEST_CHECK(tshm_pipeline_run(p, &sp, &hit));
 	assert_true(k.kills >= 1);
 	assert_int_equal(hit.worker_deaths, k.kills);
+	assert_true(hit.retries >= 1); /* a killed worker's queued tasks ran again */
 	assert_int_equal(hit.failed, 0);
 	assert_int_equal(hit.tasks, ref.tasks);
 	assert_int_not_equal(tshm_pipeline_worker_pid(p, 0), before);
