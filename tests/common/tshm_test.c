@@ -2,10 +2,13 @@
 #include "tshm_test.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char test_ns[TSHM_NAMESPACE_MAX];
@@ -72,19 +75,13 @@ static void clean_at_exit(void)
 		tshm_test_ns_clean();
 }
 
-static void (*crash_hook)(void);
-
-void tshm_test_on_crash(void (*fn)(void))
-{
-	crash_hook = fn;
-}
+static void rm_tmpdirs(void);
 
 static void clean_on_signal(int sig)
 {
 	if (getpid() == owner_pid)
 		tshm_test_ns_clean();
-	if (crash_hook)
-		crash_hook(); /* not async-signal-safe, like the above: the test is dying */
+	rm_tmpdirs(); /* not async-signal-safe, like the above: the test is dying */
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -381,4 +378,56 @@ int64_t tshm_test_publish(struct tshm_catalog *cat, const char *bundle,
 		rc = tshm_writer_publish(w);
 	tshm_writer_destroy(w);
 	return rc < 0 ? rc : gen;
+}
+
+/* ---- temporary directories ----------------------------------------------- */
+
+#define MAX_TMPDIRS 32
+
+static char tmpdirs[MAX_TMPDIRS][64];
+static pid_t tmpdirs_pid;
+
+static void rm_tmpdirs(void)
+{
+	if (getpid() != tmpdirs_pid)
+		return; /* a forked child must not remove its parent's directories */
+	for (int i = 0; i < MAX_TMPDIRS; i++)
+		if (tmpdirs[i][0])
+			tshm_test_rmtree(tmpdirs[i]);
+}
+
+int tshm_test_mkdtemp(char *buf, size_t len)
+{
+	char tmpl[] = "/tmp/tshm-test-XXXXXX";
+
+	if (len < sizeof(tmpl))
+		return -ENAMETOOLONG;
+	if (!mkdtemp(tmpl))
+		return -errno;
+	strcpy(buf, tmpl);
+	if (!tmpdirs_pid) {
+		tmpdirs_pid = getpid();
+		atexit(rm_tmpdirs); /* clean_on_signal covers aborts */
+	}
+	for (int i = 0; i < MAX_TMPDIRS; i++) {
+		if (!tmpdirs[i][0] || access(tmpdirs[i], F_OK) < 0) {
+			strcpy(tmpdirs[i], tmpl);
+			break;
+		}
+	}
+	return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int tshm_test_rmtree(const char *path)
+{
+	if (access(path, F_OK) < 0)
+		return 0;
+	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -errno : 0;
 }

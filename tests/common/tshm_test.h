@@ -22,11 +22,14 @@
 const char *tshm_test_ns_init(const char *tag);
 
 /*
- * tshm_test_on_crash - also call @fn when a crash signal ends the test
- * (after the namespace is cleaned), e.g. to remove temporary directories
- * that atexit() would have removed. One hook; the last call wins.
+ * tshm_test_mkdtemp - create a fresh directory /tmp/tshm-test-XXXXXX into
+ * @buf (>= 32 bytes). It is removed at exit if still there, also when a
+ * crash signal ends the test. Returns 0 or -errno.
  */
-void tshm_test_on_crash(void (*fn)(void));
+int tshm_test_mkdtemp(char *buf, size_t len);
+
+/* tshm_test_rmtree - remove @path recursively (absent is fine). 0 or -errno. */
+int tshm_test_rmtree(const char *path);
 
 /* The namespace set by tshm_test_ns_init(). */
 const char *tshm_test_ns(void);

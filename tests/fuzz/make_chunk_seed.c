@@ -78,13 +78,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: make_chunk_seed DIR\n");
 		return 2;
 	}
-	rc = tshm_ltest_mkdtemp(tmp, sizeof(tmp));
+	rc = tshm_test_mkdtemp(tmp, sizeof(tmp));
 	snprintf(bdir, sizeof(bdir), "%s/b", tmp);
 	if (rc == 0)
 		rc = tshm_ltest_make_bundle(bdir, "seed", 2, 2, 300, 1);
 	if (rc == 0)
 		rc = emit(bdir, argv[1]);
-	tshm_ltest_rmtree(tmp);
+	tshm_test_rmtree(tmp);
 	if (rc < 0) {
 		fprintf(stderr, "make_chunk_seed: %s\n", tshm_strerror(rc));
 		return 1;

@@ -7,56 +7,16 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* ---- temporary directories ----------------------------------------------- */
-
-#define MAX_TMPDIRS 32
-
-static char tmpdirs[MAX_TMPDIRS][64];
-static pid_t tmpdirs_pid;
-
-static void rm_tmpdirs(void)
-{
-	if (getpid() != tmpdirs_pid)
-		return; /* a forked child must not remove its parent's directories */
-	for (int i = 0; i < MAX_TMPDIRS; i++)
-		if (tmpdirs[i][0])
-			tshm_ltest_rmtree(tmpdirs[i]);
-}
-
-int tshm_ltest_mkdtemp(char *buf, size_t len)
-{
-	char tmpl[] = "/tmp/tshm-ltest-XXXXXX";
-
-	if (len < sizeof(tmpl))
-		return -ENAMETOOLONG;
-	if (!mkdtemp(tmpl))
-		return -errno;
-	strcpy(buf, tmpl);
-	if (!tmpdirs_pid) {
-		tmpdirs_pid = getpid();
-		atexit(rm_tmpdirs);
-		tshm_test_on_crash(rm_tmpdirs); /* an abort (assert, sanitizer) too */
-	}
-	for (int i = 0; i < MAX_TMPDIRS; i++) {
-		if (!tmpdirs[i][0] || access(tmpdirs[i], F_OK) < 0) {
-			strcpy(tmpdirs[i], tmpl);
-			break;
-		}
-	}
-	return 0;
-}
-
 int tshm_ltest_fx_setup(void **state)
 {
 	struct tshm_ltest_fx *f = calloc(1, sizeof(*f));
 
-	if (!f || tshm_ltest_mkdtemp(f->dir, sizeof(f->dir)) < 0 ||
+	if (!f || tshm_test_mkdtemp(f->dir, sizeof(f->dir)) < 0 ||
 	    tshm_test_fixture_setup(&f->cat) < 0) {
 		free(f);
 		return -1;
@@ -70,23 +30,9 @@ int tshm_ltest_fx_teardown(void **state)
 	struct tshm_ltest_fx *f = *state;
 
 	tshm_test_fixture_teardown(&f->cat);
-	tshm_ltest_rmtree(f->dir);
+	tshm_test_rmtree(f->dir);
 	free(f);
 	return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT ? -1 : 0;
-}
-
-int tshm_ltest_rmtree(const char *path)
-{
-	if (access(path, F_OK) < 0)
-		return 0;
-	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -errno : 0;
 }
 
 typedef int (*sql_open_fn)(const char *, void **);

@@ -17,13 +17,6 @@
 
 /* ---- temporary directories ----------------------------------------------- */
 
-/*
- * tshm_ltest_mkdtemp - create a fresh directory /tmp/tshm-ltest-XXXXXX into
- * @buf (>= 32 bytes). It is removed at exit if still there (atexit).
- * Returns 0 or -errno.
- */
-int tshm_ltest_mkdtemp(char *buf, size_t len);
-
 /* The common cmocka fixture: a fresh temporary directory and the catalog. */
 struct tshm_ltest_fx {
 	char dir[64];
@@ -33,9 +26,6 @@ struct tshm_ltest_fx {
 /* cmocka setup/teardown making and removing a struct tshm_ltest_fx. */
 int tshm_ltest_fx_setup(void **state);
 int tshm_ltest_fx_teardown(void **state);
-
-/* tshm_ltest_rmtree - remove @path recursively (absent is fine). 0 or -errno. */
-int tshm_ltest_rmtree(const char *path);
 
 /*
  * tshm_ltest_sql - run @sql on the bundle database of @dir (tests that

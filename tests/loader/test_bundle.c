@@ -370,7 +370,7 @@ static void expect_bad_index(struct tshm_ltest_fx *f, const char *sql, const cha
 	struct tshm_verify_report rep;
 	struct tshm_bundle *b;
 
-	tshm_ltest_rmtree(f->dir);
+	tshm_test_rmtree(f->dir);
 	assert_int_equal(mkdir(f->dir, 0700), 0);
 	TSHM_TEST_CHECK(tshm_ltest_put_bundle(f->dir, "ix", &small));
 	TSHM_TEST_CHECK(tshm_ltest_sql(f->dir, sql));

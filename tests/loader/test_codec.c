@@ -33,7 +33,7 @@ static int setup(void **state)
 {
 	struct frames *f = calloc(1, sizeof(*f));
 
-	if (!f || tshm_ltest_mkdtemp(f->dir, sizeof(f->dir)) < 0 ||
+	if (!f || tshm_test_mkdtemp(f->dir, sizeof(f->dir)) < 0 ||
 	    tshm_chunk_decoder_new(&f->dec) < 0) {
 		free(f);
 		return -1;
@@ -57,7 +57,7 @@ static int teardown(void **state)
 
 	frames_free(f);
 	tshm_chunk_decoder_free(f->dec);
-	tshm_ltest_rmtree(f->dir);
+	tshm_test_rmtree(f->dir);
 	free(f);
 	return 0;
 }

@@ -34,7 +34,7 @@ static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
-	if (!f || tshm_ltest_mkdtemp(f->dir, sizeof(f->dir)) < 0) {
+	if (!f || tshm_test_mkdtemp(f->dir, sizeof(f->dir)) < 0) {
 		free(f);
 		return -1;
 	}
@@ -47,7 +47,7 @@ static int teardown(void **state)
 	struct fx *f = *state;
 
 	tshm_itest_rows_free(&f->rows);
-	tshm_ltest_rmtree(f->dir);
+	tshm_test_rmtree(f->dir);
 	free(f);
 	return 0;
 }

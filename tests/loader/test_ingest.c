@@ -35,7 +35,7 @@ static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
-	if (!f || tshm_ltest_mkdtemp(f->tmp, sizeof(f->tmp)) < 0 ||
+	if (!f || tshm_test_mkdtemp(f->tmp, sizeof(f->tmp)) < 0 ||
 	    tshm_test_fixture_setup(&f->cat) < 0) {
 		free(f);
 		return -1;
@@ -52,7 +52,7 @@ static int teardown(void **state)
 
 	tshm_test_fixture_teardown(&f->cat);
 	tshm_itest_rows_free(&f->rows);
-	tshm_ltest_rmtree(f->tmp);
+	tshm_test_rmtree(f->tmp);
 	free(f);
 	return 0;
 }

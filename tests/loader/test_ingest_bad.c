@@ -35,7 +35,7 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 	const char *files[1];
 
-	if (!f || tshm_ltest_mkdtemp(f->tmp, sizeof(f->tmp)) < 0) {
+	if (!f || tshm_test_mkdtemp(f->tmp, sizeof(f->tmp)) < 0) {
 		free(f);
 		return -1;
 	}
@@ -55,7 +55,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	tshm_ltest_rmtree(f->tmp);
+	tshm_test_rmtree(f->tmp);
 	free(f);
 	return 0;
 }

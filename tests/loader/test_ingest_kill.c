@@ -73,7 +73,7 @@ static int setup(void **state)
 	int64_t t0;
 	int rc;
 
-	if (!f || tshm_ltest_mkdtemp(f->tmp, sizeof(f->tmp)) < 0)
+	if (!f || tshm_test_mkdtemp(f->tmp, sizeof(f->tmp)) < 0)
 		return -1;
 	snprintf(f->dir, sizeof(f->dir), "%s/bundle", f->tmp);
 	snprintf(f->ref, sizeof(f->ref), "%s/ref", f->tmp);
@@ -102,7 +102,7 @@ static int teardown(void **state)
 	struct fx *f = *state;
 
 	tshm_test_kill_children();
-	tshm_ltest_rmtree(f->tmp);
+	tshm_test_rmtree(f->tmp);
 	free(f);
 	return 0;
 }
@@ -134,7 +134,7 @@ static void reset(struct fx *f)
 {
 	struct tshm_ingest_result res;
 
-	tshm_ltest_rmtree(f->dir);
+	tshm_test_rmtree(f->dir);
 	TSHM_TEST_CHECK(ingest(f->dir, f->day0, &res));
 }
 

@@ -36,7 +36,7 @@
 
 struct fx {
 	struct tshm_catalog *cat;
-	char tmp[64];  /* tshm_ltest_mkdtemp'd directory, removed at teardown */
+	char tmp[64];  /* tshm_test_mkdtemp'd directory, removed at teardown */
 	char dir[128]; /* the bundle directory inside it */
 };
 
@@ -46,8 +46,7 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	if (tshm_ltest_mkdtemp(f->tmp, sizeof(f->tmp)) < 0 ||
-	    tshm_test_fixture_setup(&f->cat) < 0) {
+	if (tshm_test_mkdtemp(f->tmp, sizeof(f->tmp)) < 0 || tshm_test_fixture_setup(&f->cat) < 0) {
 		free(f);
 		return -1;
 	}
@@ -61,7 +60,7 @@ static int teardown(void **state)
 	struct fx *f = *state;
 
 	tshm_test_fixture_teardown(&f->cat);
-	tshm_ltest_rmtree(f->tmp);
+	tshm_test_rmtree(f->tmp);
 	free(f);
 	return 0;
 }

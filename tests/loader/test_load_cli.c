@@ -31,7 +31,7 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	if (tshm_ltest_mkdtemp(f->tmp, sizeof(f->tmp)) < 0) {
+	if (tshm_test_mkdtemp(f->tmp, sizeof(f->tmp)) < 0) {
 		free(f);
 		return -1;
 	}
@@ -47,7 +47,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	tshm_ltest_rmtree(f->tmp);
+	tshm_test_rmtree(f->tmp);
 	tshm_test_ns_clean();
 	free(f);
 	return 0;

@@ -4,7 +4,6 @@
 #include "tshm_test.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,12 +201,6 @@ static int setup_sample(void **state)
 
 /* ---- demo, ls, info ----------------------------------------------------- */
 
-static int rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb, (void)type, (void)ftw;
-	return remove(path);
-}
-
 static void test_cli_demo_shows_bundle(void **state)
 {
 	struct run r;
@@ -237,13 +230,13 @@ static void test_cli_demo_shows_bundle(void **state)
  * bundle the generator writes directly: same content hash once loaded. */
 static void test_cli_demo_equals_gen_bundle(void **state)
 {
-	char dir[] = "/tmp/tshm-cli-XXXXXX";
+	char dir[64];
 	struct tshm_catalog *cat;
 	struct tshm_descriptor a, b;
 	struct run r;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(tshm_test_mkdtemp(dir, sizeof(dir)), 0);
 	RUN(&r, "demo", "--name", "viacsv", "--assets", "2", "--days", "4", "--trades-per-day",
 	    "3000", "--seed", "3");
 	assert_ok(&r);
@@ -254,7 +247,7 @@ static void test_cli_demo_equals_gen_bundle(void **state)
 		run_free(&r);
 		RUN(&r, "load", dir, "--name", "direct");
 	}
-	assert_int_equal(nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+	assert_int_equal(tshm_test_rmtree(dir), 0);
 	assert_ok(&r);
 	run_free(&r);
 	assert_int_equal(tshm_catalog_open(&cat, NULL, 0), 0);
@@ -543,19 +536,19 @@ static void test_cli_rm_unpublishes(void **state)
 
 static void test_cli_gc_removes_leftovers(void **state)
 {
-	char name[TSHM_SEGNAME_MAX + 8], dir[] = "/tmp/tshm-cli-XXXXXX";
+	char name[TSHM_SEGNAME_MAX + 8], dir[64];
 	struct run r;
 
 	(void)state;
 	/* A loader killed between commit and publish leaves a segment nothing will use
 	 * (and the demo's bundle: kept in a directory this test removes). */
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(tshm_test_mkdtemp(dir, sizeof(dir)), 0);
 	/* Its CSV work directory too: the killed demo cannot remove it. */
 	assert_int_equal(setenv("TMPDIR", dir, 1), 0);
 	RUN_ENV(&r, "TICKSHM_TEST_CRASH_AT=before_publish", "demo", "--name", "crashy", "--assets",
 		"1", "--days", "1", "--dir", dir);
 	unsetenv("TMPDIR");
-	assert_int_equal(nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+	assert_int_equal(tshm_test_rmtree(dir), 0);
 	assert_int_equal(r.status, 128 + 9);
 	run_free(&r);
 	/* Generation numbers continue above removed bundles': match any. */

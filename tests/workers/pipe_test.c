@@ -3,7 +3,6 @@
 #include "pipe_test.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,25 +174,4 @@ void pt_disk_bundle(struct tshm_catalog *cat, const char *dir, const char *name,
 	TSHM_TEST_CHECK(tshm_gen_write_bundle(o, dir, name, NULL));
 	if (tshm_load_run(cat, dir, &lo, &lr) < 0)
 		fail_msg("load %s: %s", dir, lr.error);
-}
-
-void pt_tmpdir(char *buf, size_t len, const char *tag)
-{
-	snprintf(buf, len, "/tmp/tshm-%s-XXXXXX", tag);
-	if (!mkdtemp(buf))
-		fail_msg("mkdtemp %s: %s", buf, strerror(errno));
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path) < 0 ? -1 : 0;
-}
-
-void pt_rmtree(const char *dir)
-{
-	if (dir && dir[0])
-		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }

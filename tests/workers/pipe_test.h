@@ -63,9 +63,4 @@ struct tshm_gen_opts;
 void pt_disk_bundle(struct tshm_catalog *cat, const char *dir, const char *name,
 		    const struct tshm_gen_opts *o);
 
-/* Make a temporary directory (mkdtemp under /tmp) into @buf; fails the test on error. */
-void pt_tmpdir(char *buf, size_t len, const char *tag);
-/* Remove a directory tree made by pt_tmpdir. */
-void pt_rmtree(const char *dir);
-
 #endif

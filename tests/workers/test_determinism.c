@@ -5,6 +5,7 @@
  * hour, 10,000 rows (and an odd 777), in resident and streaming mode, gives
  * bit-identical results, which equal the single-process reference.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +25,8 @@ static int setup(void **state)
 	(void)state;
 	if (tshm_test_fixture_setup(&cat) < 0)
 		return -1;
-	pt_tmpdir(dir, sizeof(dir), "determinism");
+	if (tshm_test_mkdtemp(dir, sizeof(dir)) < 0)
+		fail_msg("mkdtemp: %s", strerror(errno));
 	pt_disk_bundle(cat, dir, "det", &o);
 	return 0;
 }
@@ -32,7 +34,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	pt_rmtree(dir);
+	tshm_test_rmtree(dir);
 	tshm_test_fixture_teardown(&cat);
 	return 0;
 }

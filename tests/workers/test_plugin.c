@@ -133,11 +133,11 @@ static void test_plugin_missing_file(void **state)
 
 static void test_plugin_not_a_library(void **state)
 {
-	char dir[] = "/tmp/tshm_plugin_XXXXXX", path[64];
+	char dir[64], path[96];
 	FILE *f;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(tshm_test_mkdtemp(dir, sizeof(dir)), 0);
 	snprintf(path, sizeof(path), "%s/fake.so", dir);
 	f = fopen(path, "w");
 	assert_non_null(f);
@@ -145,8 +145,7 @@ static void test_plugin_not_a_library(void **state)
 	fclose(f);
 	expect_load_error(path, -ENOEXEC, "fake.so");
 	expect_load_error(dir, -ENOEXEC, "not a regular file");
-	assert_int_equal(unlink(path), 0);
-	assert_int_equal(rmdir(dir), 0);
+	assert_int_equal(tshm_test_rmtree(dir), 0);
 }
 
 static void test_plugin_broken(void **state)

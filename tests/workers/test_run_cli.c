@@ -26,14 +26,15 @@ static int setup(void **state)
 	(void)state;
 	if (tshm_test_fixture_setup(&cat) < 0 || tshm_test_publish(cat, "cli", &data) < 0)
 		return -1;
-	pt_tmpdir(dir, sizeof(dir), "runcli");
+	if (tshm_test_mkdtemp(dir, sizeof(dir)) < 0)
+		fail_msg("mkdtemp: %s", strerror(errno));
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	pt_rmtree(dir);
+	tshm_test_rmtree(dir);
 	tshm_test_fixture_teardown(&cat);
 	return 0;
 }

@@ -35,7 +35,8 @@ static int setup(void **state)
 	(void)state;
 	if (tshm_test_fixture_setup(&cat) < 0)
 		return -1;
-	pt_tmpdir(dir, sizeof(dir), "stream");
+	if (tshm_test_mkdtemp(dir, sizeof(dir)) < 0)
+		fail_msg("mkdtemp: %s", strerror(errno));
 	pt_disk_bundle(cat, dir, "big", &gen);
 	pipe_ = pt_pipeline(2, 0);
 	return 0;
@@ -46,7 +47,7 @@ static int teardown(void **state)
 	(void)state;
 	tshm_pipeline_destroy(pipe_);
 	pipe_ = NULL;
-	pt_rmtree(dir);
+	tshm_test_rmtree(dir);
 	tshm_test_fixture_teardown(&cat);
 	return 0;
 }

@@ -202,7 +202,8 @@ static void test_walkforward_results_db(void **state)
 	FILE *f;
 
 	(void)state;
-	pt_tmpdir(dir, sizeof(dir), "wfdb");
+	if (tshm_test_mkdtemp(dir, sizeof(dir)) < 0)
+		fail_msg("mkdtemp: %s", strerror(errno));
 	snprintf(path, sizeof(path), "%s/results.sqlite", dir);
 	wf_spec(&sp, "pnl", 4, 2, 2, 0);
 	TSHM_TEST_CHECK(tshm_walkforward_run(pipe_, &sp, &wf));
@@ -222,7 +223,7 @@ static void test_walkforward_results_db(void **state)
 	assert_int_equal(tshm_results_db_open(&db, path, err, sizeof(err)), -EIO);
 	assert_true(err[0] != 0);
 	tshm_wf_result_free(&wf);
-	pt_rmtree(dir);
+	tshm_test_rmtree(dir);
 }
 
 int main(void)
