@@ -181,6 +181,10 @@ static void test_ingest_kill_crash_points(void **state)
 	/* A rerun succeeds and leaves no leftovers. */
 	pid_t pid = spawn(f, "bundle_before_sync");
 	tshm_test_expect_signal(pid, TSHM_TEST_CHILD_TIMEOUT_MS, SIGKILL, "ingest");
+	TSHM_TEST_CHECK(tshm_bundle_open(&b, f->dir, 0));
+	TSHM_TEST_CHECK(tshm_bundle_verify(b, &rep));
+	assert_true(rep.orphan_files >= 1); /* the killed ingest's data file */
+	tshm_bundle_close(b);
 	TSHM_TEST_CHECK(ingest(f->dir, f->next, &res));
 	assert_int_equal(bundle_state(f), 1);
 	TSHM_TEST_CHECK(tshm_bundle_open(&b, f->dir, 0));

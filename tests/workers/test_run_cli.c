@@ -5,6 +5,8 @@
  * one error line on bad input, JSON lines, the results database file.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +84,48 @@ static void expect_one_error_line(const char *prefix)
 	assert_int_equal(n, 1);
 }
 
+/* One text (or integer as text) cell of @sql's first row into @out. */
+static void sql_cell(sqlite3 *db, const char *sql, char *out, size_t len)
+{
+	sqlite3_stmt *st;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+/* The results database holds what the issue names: the run and every result. */
+static void check_results_db(const char *path)
+{
+	struct tshm_descriptor d;
+	char v[512], hash[40];
+	sqlite3 *db;
+
+	assert_int_equal(tshm_catalog_lookup(cat, "cli", &d), 0);
+	snprintf(hash, sizeof(hash), "%016" PRIx64 "%016" PRIx64, d.hash_hi, d.hash_lo);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sql_cell(db, "SELECT bundle FROM runs WHERE id = 1", v, sizeof(v));
+	assert_string_equal(v, "cli");
+	sql_cell(db, "SELECT generation FROM runs WHERE id = 1", v, sizeof(v));
+	assert_int_equal(strtoull(v, NULL, 10), d.generation);
+	sql_cell(db, "SELECT content_hash FROM runs WHERE id = 1", v, sizeof(v));
+	assert_string_equal(v, hash);
+	sql_cell(db, "SELECT strategy FROM runs WHERE id = 1", v, sizeof(v));
+	assert_string_equal(v, "sma_cross");
+	sql_cell(db, "SELECT command_line FROM runs WHERE id = 1", v, sizeof(v));
+	assert_non_null(strstr(v, "--param fast=2,3"));
+	sql_cell(db, "SELECT started FROM runs WHERE id = 1", v, sizeof(v));
+	assert_true(strlen(v) >= 19); /* an ISO-8601 time */
+	sql_cell(db, "SELECT count(*) FROM results WHERE run_id = 1 AND status = 'ok'", v,
+		 sizeof(v));
+	assert_string_equal(v, "8");
+	sql_cell(db, "SELECT count(*) FROM metrics WHERE run_id = 1 AND name = 'pnl'", v,
+		 sizeof(v));
+	assert_string_equal(v, "8");
+	sqlite3_close(db);
+}
+
 static void test_run_cli_json_and_results(void **state)
 {
 	char out[16384], args[1024];
@@ -99,6 +143,7 @@ static void test_run_cli_json_and_results(void **state)
 	assert_non_null(strstr(out, "\"params\":{\"fast\":3,\"slow\":40,\"fee\":0}"));
 	snprintf(args, sizeof(args), "%s/r.sqlite", dir);
 	assert_int_equal(stat(args, &st), 0);
+	check_results_db(args);
 	snprintf(args, sizeof(args),
 		 "walkforward cli --strategy sma_cross --param fast=2,3 --param slow=10 --train 2d "
 		 "--test 1d --metric sharpe --json --results %s/r.sqlite",
