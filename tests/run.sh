@@ -33,19 +33,13 @@ step "Release -Werror: all tests"
 configure release -DCMAKE_BUILD_TYPE=Release
 ctest --test-dir "$out/release" --output-on-failure -j"$jobs"
 step "Release: benchmark smoke run (figures are not checked here)"
-"$out/release/perf/tshm_perf_attach" --small --reps 200 >"$out/perf_attach.log" ||
-	{ cat "$out/perf_attach.log"; exit 1; }
-tail -n 1 "$out/perf_attach.log"
-if [ -x "$out/release/perf/tshm_perf_ring" ]; then
-	"$out/release/perf/tshm_perf_ring" --quick >"$out/perf_ring.log" 2>&1 ||
-		{ cat "$out/perf_ring.log"; exit 1; }
-	tail -n 1 "$out/perf_ring.log" | cut -c1-160
-fi
-for bench in load pipeline; do
-	bin="$out/release/perf/tshm_perf_$bench"
-	[ -x "$bin" ] || continue
-	"$bin" --small >"$out/perf_$bench.log" 2>&1 || { cat "$out/perf_$bench.log"; exit 1; }
-	tail -n 1 "$out/perf_$bench.log" | cut -c1-160
+for spec in "attach --small --reps 200" "ring --quick" "load --small" "pipeline --small"; do
+	set -- $spec
+	log="$out/perf_$1.log"
+	bin="$out/release/perf/tshm_perf_$1"
+	shift
+	"$bin" "$@" >"$log" 2>&1 || { cat "$log"; exit 1; }
+	tail -n 1 "$log" | cut -c1-160
 done
 
 step "ThreadSanitizer: tests labelled tsan"
