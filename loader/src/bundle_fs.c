@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -172,6 +173,41 @@ void tshm__bundle_crash_point(const char *step)
 
 	if (at && strcmp(at, step) == 0)
 		raise(SIGKILL);
+}
+
+/* mkdir -p @dir; *@created (may be NULL) says whether the last component was made. */
+int tshm__mkdirs(const char *dir, bool *created)
+{
+	char path[4096];
+	size_t len = strlen(dir);
+
+	if (created)
+		*created = false;
+	if (len == 0 || len >= sizeof(path))
+		return len ? -ENAMETOOLONG : -EINVAL;
+	memcpy(path, dir, len + 1);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(path, 0755) == 0) {
+		if (created)
+			*created = true;
+	} else if (errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int64_t tshm__mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 int64_t tshm__bundle_wall_ns(void)

@@ -81,31 +81,6 @@ int tshm__txn_write(struct tshm_bundle_txn *t, const void *p, size_t n)
 	return 0;
 }
 
-/* mkdir -p @dir; *@created says whether the last component was made. */
-static int make_dirs(const char *dir, bool *created)
-{
-	char path[4096];
-	size_t len = strlen(dir);
-
-	*created = false;
-	if (len == 0 || len >= sizeof(path))
-		return len ? -ENAMETOOLONG : -EINVAL;
-	memcpy(path, dir, len + 1);
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(path, 0755) == 0)
-		*created = true;
-	else if (errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* Name for a new bundle: the caller's, else the directory's basename. */
 static int pick_name(const char *dir, const char *name, char out[TSHM_BUNDLE_MAX])
 {
@@ -233,7 +208,7 @@ static int txn_init(struct tshm_bundle_txn *t, const char *name, unsigned flags)
 	int rc = 0;
 
 	if (create)
-		rc = make_dirs(t->dir, &t->created_dir);
+		rc = tshm__mkdirs(t->dir, &t->created_dir);
 	if (rc == 0)
 		rc = t->wlockfd = tshm__lock_open(t->dir, TSHM__WLOCK_NAME, true);
 	if (rc >= 0)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bundle_internal.h"
 #include "gen_csv.h"
 #include "tickshm/text.h"
 
@@ -355,11 +356,11 @@ static int run(struct job *job, struct tshm_gen_stats *st)
 static int make_dirs(const char *dir, int preset)
 {
 	char daily[PATH_MAX];
-	int rc = tshm__gen_mkdirs(dir);
+	int rc = tshm__mkdirs(dir, NULL);
 
 	if (rc == 0 && preset == ZIPLINE) {
 		snprintf(daily, sizeof(daily), "%s/daily", dir);
-		rc = tshm__gen_mkdirs(daily);
+		rc = tshm__mkdirs(daily, NULL);
 	}
 	return rc;
 }

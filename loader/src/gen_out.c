@@ -130,25 +130,3 @@ void tshm__gen_out_fini(struct tshm__gen_out *o)
 	memset(o, 0, sizeof(*o));
 	o->fd = -1;
 }
-
-int tshm__gen_mkdirs(const char *path)
-{
-	char p[PATH_MAX];
-	size_t n = strlen(path);
-
-	if (n == 0 || n >= sizeof(p))
-		return n ? -ENAMETOOLONG : -EINVAL;
-	memcpy(p, path, n + 1);
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-
-		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		if (c == '\0')
-			return 0;
-		*s = c;
-	}
-}

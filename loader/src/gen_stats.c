@@ -3,15 +3,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bundle_internal.h"
 #include "gen_internal.h"
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * TSHM__GEN_SEC + ts.tv_nsec;
-}
 
 void tshm__gen_stats_begin(struct tshm_gen_stats *st, const struct tshm_gen *g)
 {
@@ -19,7 +12,7 @@ void tshm__gen_stats_begin(struct tshm_gen_stats *st, const struct tshm_gen *g)
 		return;
 	memset(st, 0, sizeof(*st));
 	st->bad_table = -1;
-	st->elapsed_ns = mono_ns(); /* the start, until stats_end */
+	st->elapsed_ns = tshm__mono_ns(); /* the start, until stats_end */
 	if (!g)
 		return;
 	st->rows[TSHM_TABLE_ASSETS] = g->o.nassets;
@@ -47,5 +40,5 @@ void tshm__gen_stats_add(struct tshm_gen_stats *st, const struct tshm_gen_day *d
 void tshm__gen_stats_end(struct tshm_gen_stats *st)
 {
 	if (st)
-		st->elapsed_ns = mono_ns() - st->elapsed_ns;
+		st->elapsed_ns = tshm__mono_ns() - st->elapsed_ns;
 }

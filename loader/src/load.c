@@ -41,18 +41,10 @@ struct load_run {
 	int64_t t0, mark;
 };
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* Seconds since the previous lap (the phase times of the result). */
 static double lap(struct load_run *r)
 {
-	int64_t now = mono_ns();
+	int64_t now = tshm__mono_ns();
 	double s = (double)(now - r->mark) / 1e9;
 
 	r->mark = now;
@@ -332,7 +324,7 @@ int tshm_load_run(struct tshm_catalog *cat, const char *bundle_dir,
 	r->dir = bundle_dir;
 	r->res = res;
 	r->o = o;
-	r->t0 = r->mark = mono_ns();
+	r->t0 = r->mark = tshm__mono_ns();
 	rc = open_bundle(r);
 	res->t_open = lap(r);
 	if (rc == 0)
@@ -342,7 +334,7 @@ int tshm_load_run(struct tshm_catalog *cat, const char *bundle_dir,
 	free(r->ctx.dst);
 	free(r->ctx.dst_off);
 	tshm_bundle_close(r->b);
-	res->seconds = (double)(mono_ns() - r->t0) / 1e9;
+	res->seconds = (double)(tshm__mono_ns() - r->t0) / 1e9;
 	if (rc == 1 || rc == 0) {
 		res->status = rc == 1 ? TSHM_LOAD_UP_TO_DATE : TSHM_LOAD_LOADED;
 		res->rate = rc == 0 && res->seconds > 0 ? (double)res->raw_bytes / res->seconds : 0;
