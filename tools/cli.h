@@ -99,6 +99,9 @@ int cli_parse_ts(struct cli_ctx *ctx, const char *opt, const char *s, int64_t *o
 #define CLI_HASH_BUFSZ 33u
 #define CLI_SIZE_BUFSZ 32u
 char *cli_fmt_hash(char *buf, uint64_t lo, uint64_t hi);
+/* @v x 10^@exp exactly, or "<v>e<exp>" for an exponent tshm_decimal_format refuses. */
+#define CLI_DECIMAL_BUFSZ (TSHM_DECIMAL_BUFSZ + 16u)
+char *cli_fmt_decimal(char *buf, size_t len, int64_t v, int exp);
 char *cli_fmt_size(char *buf, uint64_t bytes);
 char *cli_fmt_ts_short(char *buf, int64_t ts); /* ISO, zero fraction trimmed */
 char *cli_fmt_ts_sec(char *buf, int64_t ts);   /* ISO to the second */

@@ -105,6 +105,12 @@ void cli_run_info(const struct cli_run *r, const struct tshm_run_spec *spec, con
 int cli_run_save(struct cli_ctx *ctx, struct cli_run *r, const struct tshm_run_result *res,
 		 int64_t *run_id);
 
+/* A table cell with metric @m at price exponent @exp ("-" if NULL or unformattable). */
+void cli_run_metric_cell(struct cli_table *t, const struct tshm_metric *m, int32_t exp);
+
+/* @n metrics as a JSON object on stdout (NaN as null). */
+void cli_run_json_metrics(const struct tshm_metric *m, uint32_t n, int32_t exp);
+
 /* "name=value ..." of result @x's parameters into @buf. */
 void cli_run_params(const struct cli_run *r, const int64_t *params, char *buf, size_t len);
 

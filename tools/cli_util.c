@@ -192,6 +192,13 @@ int cli_finish(struct cli_ctx *ctx, int code)
 
 /* ---- formatting --------------------------------------------------------- */
 
+char *cli_fmt_decimal(char *buf, size_t len, int64_t v, int exp)
+{
+	if (tshm_decimal_format(buf, len, v, exp) < 0)
+		snprintf(buf, len, "%" PRId64 "e%d", v, exp);
+	return buf;
+}
+
 char *cli_fmt_hash(char *buf, uint64_t lo, uint64_t hi)
 {
 	snprintf(buf, CLI_HASH_BUFSZ, "%016" PRIx64 "%016" PRIx64, hi, lo);

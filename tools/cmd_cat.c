@@ -105,11 +105,9 @@ static void emit_exact(const struct cat_run *r, const char *s)
 
 static void emit_decimal(const struct cat_run *r, int64_t v, int exp)
 {
-	char buf[TSHM_DECIMAL_BUFSZ + 8];
+	char buf[CLI_DECIMAL_BUFSZ];
 
-	if (tshm_decimal_format(buf, sizeof(buf), v, exp) < 0)
-		snprintf(buf, sizeof(buf), "%" PRId64 "e%d", v, exp); /* exponent out of range */
-	emit_exact(r, buf);
+	emit_exact(r, cli_fmt_decimal(buf, sizeof(buf), v, exp));
 }
 
 static void emit_cell(const struct cat_run *r, const struct tshm_column_info *c, uint64_t row,

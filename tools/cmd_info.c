@@ -94,7 +94,7 @@ static int print_assets(FILE *out, const struct tshm_view *v, bool all)
 {
 	uint32_t n = tshm_view_nassets(v),
 		 shown = all || n <= INFO_ASSETS_DEFAULT ? n : INFO_ASSETS_DEFAULT;
-	char tick[TSHM_DECIMAL_BUFSZ + 8], lot[TSHM_DECIMAL_BUFSZ + 8];
+	char tick[CLI_DECIMAL_BUFSZ], lot[CLI_DECIMAL_BUFSZ];
 	struct cli_table t;
 
 	if (shown < n)
@@ -113,12 +113,8 @@ static int print_assets(FILE *out, const struct tshm_view *v, bool all)
 
 		if (tshm_view_asset(v, i, &as) < 0)
 			continue;
-		if (tshm_decimal_format(tick, sizeof(tick), as.tick_size, as.price_exp) < 0)
-			snprintf(tick, sizeof(tick), "%" PRId64 "e%" PRId32, as.tick_size,
-				 as.price_exp);
-		if (tshm_decimal_format(lot, sizeof(lot), as.lot_size, as.size_exp) < 0)
-			snprintf(lot, sizeof(lot), "%" PRId64 "e%" PRId32, as.lot_size,
-				 as.size_exp);
+		cli_fmt_decimal(tick, sizeof(tick), as.tick_size, as.price_exp);
+		cli_fmt_decimal(lot, sizeof(lot), as.lot_size, as.size_exp);
 		cli_table_cell(&t, "%" PRId64, as.sid);
 		cli_table_cell(&t, "%s", as.symbol);
 		cli_table_cell(&t, "%s", as.exchange);

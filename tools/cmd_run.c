@@ -485,6 +485,29 @@ static void table_header(struct cli_table *t, const struct tshm_run_result *res,
 		cli_table_cell(t, "%s", any->metrics[k].name);
 }
 
+void cli_run_metric_cell(struct cli_table *t, const struct tshm_metric *m, int32_t exp)
+{
+	char v[96];
+
+	if (!m || tshm_metric_format(m, exp, v, sizeof(v)) < 0)
+		snprintf(v, sizeof(v), "-");
+	cli_table_cell(t, "%s", v);
+}
+
+void cli_run_json_metrics(const struct tshm_metric *m, uint32_t n, int32_t exp)
+{
+	putchar('{');
+	for (uint32_t k = 0; k < n; k++) {
+		char v[96];
+
+		if (tshm_metric_format(&m[k], exp, v, sizeof(v)) < 0 ||
+		    (m[k].is_real && m[k].real != m[k].real))
+			snprintf(v, sizeof(v), "null"); /* NaN is not JSON */
+		printf("%s\"%s\":%s", k ? "," : "", m[k].name, v);
+	}
+	putchar('}');
+}
+
 static void table_row(struct cli_table *t, const struct tshm_run_result *res,
 		      const struct tshm_result *x, size_t rank, uint32_t nmetrics)
 {
@@ -492,15 +515,9 @@ static void table_row(struct cli_table *t, const struct tshm_run_result *res,
 	cli_table_cell(t, "%s", res->assets[x->asset].symbol);
 	for (uint32_t k = 0; k < res->nparams; k++)
 		cli_table_cell(t, "%" PRId64, x->params[k]);
-	for (uint32_t k = 0; k < nmetrics; k++) {
-		char v[96];
-
-		if (k >= x->nmetrics ||
-		    tshm_metric_format(&x->metrics[k], res->assets[x->asset].price_exp, v,
-				       sizeof(v)) < 0)
-			snprintf(v, sizeof(v), "-");
-		cli_table_cell(t, "%s", v);
-	}
+	for (uint32_t k = 0; k < nmetrics; k++)
+		cli_run_metric_cell(t, k < x->nmetrics ? &x->metrics[k] : NULL,
+				    res->assets[x->asset].price_exp);
 }
 
 static int print_best(struct cli_ctx *ctx, const struct cli_run *r,
@@ -575,16 +592,9 @@ static void json_result(const struct tshm_run_result *res, const struct tshm_res
 		cli_json_str(stdout, x->reason, sizeof(x->reason));
 		fputc('"', stdout);
 	}
-	printf(",\"ticks\":%" PRIu64 ",\"days\":%" PRIu32 ",\"metrics\":{", x->ticks, x->ndays);
-	for (uint32_t k = 0; k < x->nmetrics; k++) {
-		char v[96];
-
-		if (tshm_metric_format(&x->metrics[k], a->price_exp, v, sizeof(v)) < 0 ||
-		    (x->metrics[k].is_real && x->metrics[k].real != x->metrics[k].real))
-			snprintf(v, sizeof(v), "null");
-		printf("%s\"%s\":%s", k ? "," : "", x->metrics[k].name, v);
-	}
-	fputs("}}\n", stdout);
+	printf(",\"ticks\":%" PRIu64 ",\"days\":%" PRIu32 ",\"metrics\":", x->ticks, x->ndays);
+	cli_run_json_metrics(x->metrics, x->nmetrics, a->price_exp);
+	fputs("}\n", stdout);
 }
 
 static int run_value(struct cli_ctx *ctx, void *r, int opt, const char *arg)

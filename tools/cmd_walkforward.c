@@ -90,15 +90,6 @@ static void day_range(char *buf, size_t len, int32_t a, int32_t b)
 	snprintf(buf, len, "%s..%s", cli_fmt_day(x, a), cli_fmt_day(y, b));
 }
 
-static void metric_cell(struct cli_table *t, const struct tshm_metric *m, int32_t exp)
-{
-	char v[96];
-
-	if (tshm_metric_format(m, exp, v, sizeof(v)) < 0)
-		snprintf(v, sizeof(v), "-");
-	cli_table_cell(t, "%s", v);
-}
-
 static void window_row(struct cli_table *t, const struct cli_run *r,
 		       const struct tshm_wf_result *wf, const struct tshm_wf_window *w, uint32_t nm)
 {
@@ -119,10 +110,10 @@ static void window_row(struct cli_table *t, const struct cli_run *r,
 	cli_run_params(r, wf->run.results[(size_t)w->asset * wf->run.npsets + w->best].params, p,
 		       sizeof(p));
 	cli_table_cell(t, "%s", p);
-	metric_cell(t, &w->train, exp);
+	cli_run_metric_cell(t, &w->train, exp);
 	for (uint32_t k = 0; k < nm; k++)
 		if (k < w->nmetrics)
-			metric_cell(t, &w->test[k], exp);
+			cli_run_metric_cell(t, &w->test[k], exp);
 		else
 			cli_table_cell(t, "-");
 }
@@ -158,20 +149,6 @@ static int print_asset(const struct cli_run *r, const struct tshm_wf_spec *sp,
 	return 0;
 }
 
-static void json_metrics(const struct tshm_metric *m, uint32_t n, int32_t exp)
-{
-	putchar('{');
-	for (uint32_t k = 0; k < n; k++) {
-		char v[96];
-
-		if (tshm_metric_format(&m[k], exp, v, sizeof(v)) < 0 ||
-		    (m[k].is_real && m[k].real != m[k].real))
-			snprintf(v, sizeof(v), "null");
-		printf("%s\"%s\":%s", k ? "," : "", m[k].name, v);
-	}
-	putchar('}');
-}
-
 static void print_json(const struct cli_run *r, const struct tshm_wf_result *wf)
 {
 	char x[TSHM_TS_BUFSZ], y[TSHM_TS_BUFSZ], p[256];
@@ -191,7 +168,7 @@ static void print_json(const struct cli_run *r, const struct tshm_wf_result *wf)
 			    p, sizeof(p));
 			printf(",\"pset\":%" PRIu32 ",\"params\":\"%s\",\"test_metrics\":", w->best,
 			       p);
-			json_metrics(w->test, w->nmetrics, exp);
+			cli_run_json_metrics(w->test, w->nmetrics, exp);
 		}
 		fputs("}\n", stdout);
 	}
@@ -199,8 +176,8 @@ static void print_json(const struct cli_run *r, const struct tshm_wf_result *wf)
 		printf("{\"sid\":%" PRId64 ",\"out_of_sample\":true,\"days\":%" PRIu32
 		       ",\"metrics\":",
 		       wf->oos[ai].sid, wf->oos[ai].ndays);
-		json_metrics(wf->oos[ai].metrics, wf->oos[ai].nmetrics,
-			     wf->run.assets[ai].price_exp);
+		cli_run_json_metrics(wf->oos[ai].metrics, wf->oos[ai].nmetrics,
+				     wf->run.assets[ai].price_exp);
 		fputs("}\n", stdout);
 	}
 }
