@@ -1,6 +1,7 @@
 /* tshm-test-labels: unit */
 /* SPDX-License-Identifier: MIT */
 /* Content hash derived from chunk records, and commit with a derived hash. */
+#include "tshm_proc.h"
 #include "tshm_test.h"
 
 #include <errno.h>
@@ -80,17 +81,23 @@ static void view_recs(struct recs *rs, const struct tshm_view *v)
 	}
 }
 
-static struct tshm_catalog *cat_rw(void)
-{
-	struct tshm_catalog *cat;
+static struct tshm_catalog *cat;
 
-	assert_int_equal(tshm_catalog_open(&cat, NULL, TSHM_CATALOG_CREATE), 0);
-	return cat;
+static int setup(void **state)
+{
+	(void)state;
+	return tshm_test_fixture_setup(&cat);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	tshm_test_fixture_teardown(&cat);
+	return 0;
 }
 
 static void test_hash_records_match_commit(void **state)
 {
-	struct tshm_catalog *cat = cat_rw();
 	struct recs rs = {0};
 	struct tshm_view *v;
 	uint64_t lo, hi;
@@ -105,7 +112,6 @@ static void test_hash_records_match_commit(void **state)
 	assert_true(hi == tshm_view_header(v)->hash_hi);
 	tshm_view_unref(v);
 	free(rs.r);
-	tshm_catalog_close(cat);
 }
 
 static void test_hash_records_rejects_bad_input(void **state)
@@ -118,6 +124,18 @@ static void test_hash_records_rejects_bad_input(void **state)
 
 	(void)state;
 	assert_int_equal(tshm_content_hash_records(r, 2, &lo, &hi), 0);
+	{ /* every field counts */
+		uint64_t lo2, hi2;
+
+		r[0].hash ^= 1;
+		assert_int_equal(tshm_content_hash_records(r, 2, &lo2, &hi2), 0);
+		assert_false(lo2 == lo && hi2 == hi);
+		r[0].hash ^= 1;
+		r[0].nrows = 2;
+		assert_int_equal(tshm_content_hash_records(r, 2, &lo2, &hi2), 0);
+		assert_false(lo2 == lo && hi2 == hi);
+		r[0].nrows = 1;
+	}
 	assert_int_equal(tshm_content_hash_records(NULL, 0, &lo, &hi), 0);
 	assert_int_equal(tshm_content_hash_records(NULL, 1, &lo, &hi), -EINVAL);
 	assert_int_equal(tshm_content_hash_records(r, 2, NULL, &hi), -EINVAL);
@@ -141,8 +159,7 @@ static void test_hash_records_rejects_bad_input(void **state)
 }
 
 /* Commit with @lo/@hi instead of hashing; returns the open view. */
-static struct tshm_view *commit_given(struct tshm_catalog *cat, const char *name, uint64_t lo,
-				      uint64_t hi)
+static struct tshm_view *commit_given(const char *name, uint64_t lo, uint64_t hi)
 {
 	struct tshm_layout_spec spec;
 	struct tshm_writer *w;
@@ -161,7 +178,6 @@ static struct tshm_view *commit_given(struct tshm_catalog *cat, const char *name
 
 static void test_hash_records_commit_hashed(void **state)
 {
-	struct tshm_catalog *cat = cat_rw();
 	struct tshm_view *v, *good, *bad;
 	uint64_t lo, hi;
 
@@ -170,27 +186,24 @@ static void test_hash_records_commit_hashed(void **state)
 	assert_int_equal(tshm_view_open(&v, cat, "ref"), 0);
 	lo = tshm_view_header(v)->hash_lo;
 	hi = tshm_view_header(v)->hash_hi;
-	good = commit_given(cat, "good", lo, hi);
+	good = commit_given("good", lo, hi);
 	assert_true(tshm_view_header(good)->hash_lo == lo);
 	assert_true(tshm_view_header(good)->hash_hi == hi);
 	assert_int_equal(tshm_view_verify(good), 0);
 	/* A wrong derived hash still attaches, and verify catches it. */
-	bad = commit_given(cat, "bad", lo ^ 1, hi);
+	bad = commit_given("bad", lo ^ 1, hi);
 	assert_int_equal(tshm_view_verify(bad), -TSHM_ECORRUPT);
 	tshm_view_unref(bad);
 	tshm_view_unref(good);
 	tshm_view_unref(v);
-	tshm_catalog_close(cat);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_hash_records_match_commit, tshm_test_clean,
-					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_hash_records_match_commit, setup, teardown),
 	    cmocka_unit_test(test_hash_records_rejects_bad_input),
-	    cmocka_unit_test_setup_teardown(test_hash_records_commit_hashed, tshm_test_clean,
-					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_hash_records_commit_hashed, setup, teardown),
 	};
 
 	tshm_test_ns_init("hashrec");
