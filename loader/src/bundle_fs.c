@@ -202,7 +202,7 @@ int tshm__mkdirs(const char *dir, bool *created)
 	return 0;
 }
 
-int64_t tshm__mono_ns(void)
+int64_t tshm__bundle_mono_ns(void)
 {
 	struct timespec ts;
 

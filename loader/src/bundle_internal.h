@@ -84,7 +84,7 @@ void tshm__bundle_crash_point(const char *step);
 int64_t tshm__bundle_wall_ns(void);
 
 /* CLOCK_MONOTONIC in ns: the loader's phase and rate timings. */
-int64_t tshm__mono_ns(void);
+int64_t tshm__bundle_mono_ns(void);
 
 /* mkdir -p @dir; *@created (may be NULL) says whether the last component was made. */
 int tshm__mkdirs(const char *dir, bool *created);

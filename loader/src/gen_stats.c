@@ -12,7 +12,7 @@ void tshm__gen_stats_begin(struct tshm_gen_stats *st, const struct tshm_gen *g)
 		return;
 	memset(st, 0, sizeof(*st));
 	st->bad_table = -1;
-	st->elapsed_ns = tshm__mono_ns(); /* the start, until stats_end */
+	st->elapsed_ns = tshm__bundle_mono_ns(); /* the start, until stats_end */
 	if (!g)
 		return;
 	st->rows[TSHM_TABLE_ASSETS] = g->o.nassets;
@@ -40,5 +40,5 @@ void tshm__gen_stats_add(struct tshm_gen_stats *st, const struct tshm_gen_day *d
 void tshm__gen_stats_end(struct tshm_gen_stats *st)
 {
 	if (st)
-		st->elapsed_ns = tshm__mono_ns() - st->elapsed_ns;
+		st->elapsed_ns = tshm__bundle_mono_ns() - st->elapsed_ns;
 }

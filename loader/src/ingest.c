@@ -231,7 +231,7 @@ static void setup(struct tshm__ingest *g, const struct tshm_ingest_opts *o,
 /* Inside the transaction: read everything, then write it. */
 static int ingest(struct tshm__ingest *g, const struct paths *files)
 {
-	int64_t t0 = tshm__mono_ns(), t1;
+	int64_t t0 = tshm__bundle_mono_ns(), t1;
 	int rc = 0;
 
 	g->next_sid = 1;
@@ -239,18 +239,18 @@ static int ingest(struct tshm__ingest *g, const struct paths *files)
 		return tshm__ingest_fail(g, rc, g->o->bundle_dir, tshm_strerror(rc));
 	for (size_t i = 0; i < files->n && rc == 0; i++)
 		rc = tshm__ingest_file(g, files->v[i]);
-	t1 = tshm__mono_ns();
+	t1 = tshm__bundle_mono_ns();
 	g->res->read_ns = (uint64_t)(t1 - t0);
 	if (rc == 0)
 		rc = tshm__ingest_write(g);
-	g->res->write_ns = (uint64_t)(tshm__mono_ns() - t1);
+	g->res->write_ns = (uint64_t)(tshm__bundle_mono_ns() - t1);
 	return rc;
 }
 
 int tshm_ingest_run(const struct tshm_ingest_opts *o, struct tshm_ingest_result *res)
 {
 	const struct tshm__preset *p = o ? tshm__preset_find(o->preset) : NULL;
-	int64_t t0 = tshm__mono_ns();
+	int64_t t0 = tshm__bundle_mono_ns();
 	struct paths files = {0};
 	struct tshm__ingest g;
 	int rc;
@@ -274,9 +274,9 @@ int tshm_ingest_run(const struct tshm_ingest_opts *o, struct tshm_ingest_result 
 	if (rc == 0)
 		rc = ingest(&g, &files);
 	if (rc == 0 && g.txn) {
-		int64_t t1 = tshm__mono_ns();
+		int64_t t1 = tshm__bundle_mono_ns();
 		rc = tshm_bundle_commit(g.txn); /* frees the transaction either way */
-		res->commit_ns = (uint64_t)(tshm__mono_ns() - t1);
+		res->commit_ns = (uint64_t)(tshm__bundle_mono_ns() - t1);
 		if (rc < 0)
 			tshm__ingest_fail(&g, rc, o->bundle_dir, tshm_strerror(rc));
 	} else if (rc < 0) {
@@ -287,6 +287,6 @@ int tshm_ingest_run(const struct tshm_ingest_opts *o, struct tshm_ingest_result 
 	tshm__assets_free(&g);
 	tshm__csv_split_free(&g.split);
 	paths_free(&files);
-	res->elapsed_ns = (uint64_t)(tshm__mono_ns() - t0);
+	res->elapsed_ns = (uint64_t)(tshm__bundle_mono_ns() - t0);
 	return rc;
 }

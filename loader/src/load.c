@@ -44,7 +44,7 @@ struct load_run {
 /* Seconds since the previous lap (the phase times of the result). */
 static double lap(struct load_run *r)
 {
-	int64_t now = tshm__mono_ns();
+	int64_t now = tshm__bundle_mono_ns();
 	double s = (double)(now - r->mark) / 1e9;
 
 	r->mark = now;
@@ -324,7 +324,7 @@ int tshm_load_run(struct tshm_catalog *cat, const char *bundle_dir,
 	r->dir = bundle_dir;
 	r->res = res;
 	r->o = o;
-	r->t0 = r->mark = tshm__mono_ns();
+	r->t0 = r->mark = tshm__bundle_mono_ns();
 	rc = open_bundle(r);
 	res->t_open = lap(r);
 	if (rc == 0)
@@ -334,7 +334,7 @@ int tshm_load_run(struct tshm_catalog *cat, const char *bundle_dir,
 	free(r->ctx.dst);
 	free(r->ctx.dst_off);
 	tshm_bundle_close(r->b);
-	res->seconds = (double)(tshm__mono_ns() - r->t0) / 1e9;
+	res->seconds = (double)(tshm__bundle_mono_ns() - r->t0) / 1e9;
 	if (rc == 1 || rc == 0) {
 		res->status = rc == 1 ? TSHM_LOAD_UP_TO_DATE : TSHM_LOAD_LOADED;
 		res->rate = rc == 0 && res->seconds > 0 ? (double)res->raw_bytes / res->seconds : 0;

@@ -262,7 +262,7 @@ static int wait_events(struct reader *r)
 	if (!r->have_ring) {
 		rc = poll(&pfd, 1, (int)(WAIT_NS / 1000000));
 		if (rc > 0 && read(r->efd, &r->ev_val, sizeof(r->ev_val)) > 0)
-			r->last_event_ns = tshm__mono_ns();
+			r->last_event_ns = tshm__bundle_mono_ns();
 		return 0;
 	}
 	rc = io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, &ts, NULL);
@@ -280,7 +280,7 @@ static int wait_events(struct reader *r)
 	}
 	io_uring_cq_advance(&r->ring, seen);
 	if (seen)
-		r->last_event_ns = tshm__mono_ns();
+		r->last_event_ns = tshm__bundle_mono_ns();
 	return 0;
 }
 
@@ -305,7 +305,7 @@ static int run(struct reader *r)
 	struct tshm__load_ctx *ctx = r->ctx;
 	int64_t now;
 
-	r->last_event_ns = r->last_progress_ns = tshm__mono_ns();
+	r->last_event_ns = r->last_progress_ns = tshm__bundle_mono_ns();
 	for (;;) {
 		reclaim(r);
 		fill(r);
@@ -315,7 +315,7 @@ static int run(struct reader *r)
 		     atomic_load_explicit(&ctx->err, memory_order_acquire)))
 			return atomic_load_explicit(&ctx->err, memory_order_acquire);
 		wait_events(r);
-		now = tshm__mono_ns();
+		now = tshm__bundle_mono_ns();
 		report(r, now);
 		if (now - r->last_event_ns >
 		    (atomic_load_explicit(&ctx->err, memory_order_acquire) ? DRAIN_NS : STALL_NS))

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "loader_test.h"
+#include "tshm_test.h"
 
 static int write_seed(const char *dir, size_t i, uint8_t flags, const struct tshm_chunk *c,
 		      const uint8_t *frame)
