@@ -54,6 +54,13 @@ static inline uint64_t tshm__fence_len(uint64_t nrows, unsigned shift)
 #define TSHM_DAY_MAX 106751
 
 /*
+ * tshm_segment_create that allocates only the first @reserve bytes (<=
+ * @size) and sizes the rest without allocating it (segment.c).
+ */
+int tshm__segment_create(struct tshm_segment *seg, const char *name, uint64_t size,
+			 uint64_t reserve);
+
+/*
  * Validate @meta, the first TSHM_META_SIZE bytes of a segment of @size
  * bytes (or a private copy of them), as a committed segment (validate.c).
  */

@@ -53,7 +53,8 @@ static int create_locked(const char *name, int *fdp)
 	return -EAGAIN;
 }
 
-int tshm_segment_create(struct tshm_segment *seg, const char *name, uint64_t size)
+int tshm__segment_create(struct tshm_segment *seg, const char *name, uint64_t size,
+			 uint64_t reserve)
 {
 	int fd = -1, rc;
 	void *p;
@@ -64,13 +65,18 @@ int tshm_segment_create(struct tshm_segment *seg, const char *name, uint64_t siz
 		return rc;
 	if (size == 0 || size > (uint64_t)INT64_MAX || size > SIZE_MAX)
 		return size == 0 ? -EINVAL : -ENOSPC;
+	if (reserve > size)
+		return -EINVAL;
 	rc = create_locked(name, &fd);
 	if (rc < 0)
 		return rc;
 	tshm__crash_point("before_fallocate");
-	/* Reserve every page now: a full /dev/shm fails here with ENOSPC
-	 * instead of a SIGBUS on first touch later. */
-	rc = posix_fallocate(fd, 0, (off_t)size);
+	/* Reserve the pages now: a full /dev/shm fails here with ENOSPC
+	 * instead of a SIGBUS on first touch later. The rest, if any, is the
+	 * caller's to allocate (tshm_writer_alloc) before it is touched. */
+	rc = posix_fallocate(fd, 0, (off_t)reserve);
+	if (rc == 0 && reserve < size && ftruncate(fd, (off_t)size) < 0)
+		rc = errno;
 	if (rc != 0) {
 		rc = (rc == EFBIG) ? -ENOSPC : -rc;
 		goto fail;
@@ -90,6 +96,11 @@ fail:
 	shm_unlink(name);
 	close(fd);
 	return rc;
+}
+
+int tshm_segment_create(struct tshm_segment *seg, const char *name, uint64_t size)
+{
+	return tshm__segment_create(seg, name, size, size);
 }
 
 int tshm_segment_seal(struct tshm_segment *seg, mode_t mode)

@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The segment writer: plan the layout, create the segment (unreadable,
- * fully allocated), let the caller fill columns in place, then commit
+ * fully allocated, or allocated by the caller's threads), let the caller fill columns in place, then commit
  * (check, index, hash, header last, seal) and publish.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14; older glibc headers lack it */
+#endif
 
 #include "internal.h"
 
@@ -23,6 +30,10 @@ struct tshm_writer {
 	uint64_t gen;
 	mode_t mode;
 	enum writer_state state;
+	uint64_t alloc_start; /* create allocated [0, alloc_start) */
+	/* Bytes tshm_writer_alloc allocated: added by the caller's threads
+	 * (relaxed: a count), read by commit after the caller joined them. */
+	atomic_uint_fast64_t allocated;
 	char bundle[TSHM_BUNDLE_MAX];
 };
 
@@ -118,7 +129,7 @@ int tshm_layout_size(const struct tshm_layout_spec *spec, uint64_t *size)
 }
 
 /* Reserve a generation and create its segment; retry past stale names. */
-static int create_segment(struct tshm_writer *w, uint64_t size)
+static int create_segment(struct tshm_writer *w, uint64_t size, uint64_t reserve)
 {
 	char name[TSHM_SEGNAME_MAX];
 	int rc = -EEXIST;
@@ -129,7 +140,7 @@ static int create_segment(struct tshm_writer *w, uint64_t size)
 			rc = tshm_name_segment(name, sizeof(name), tshm_catalog_namespace(w->cat),
 					       w->bundle, w->gen);
 		if (rc == 0)
-			rc = tshm_segment_create(&w->seg, name, size);
+			rc = tshm__segment_create(&w->seg, name, size, reserve);
 	}
 	return rc;
 }
@@ -139,11 +150,12 @@ int tshm_writer_create(struct tshm_writer **out, struct tshm_catalog *cat, const
 {
 	struct tshm_table_desc dir[TSHM_TABLE_SLOTS];
 	struct tshm_writer *w;
-	uint64_t size;
+	uint64_t size, reserve;
+	long page = sysconf(_SC_PAGESIZE);
 	int rc;
 
 	*out = NULL;
-	if (opts && opts->flags)
+	if (opts && (opts->flags & ~TSHM_WRITER_DEFER_ALLOC))
 		return -EINVAL;
 	rc = tshm_name_check(bundle, TSHM_BUNDLE_MAX);
 	if (rc == 0)
@@ -158,7 +170,11 @@ int tshm_writer_create(struct tshm_writer **out, struct tshm_catalog *cat, const
 	w->cat = cat;
 	w->mode = opts && opts->mode ? opts->mode : 0640;
 	strcpy(w->bundle, bundle);
-	rc = create_segment(w, size);
+	reserve = (TSHM_META_SIZE + (uint64_t)page - 1) & ~((uint64_t)page - 1);
+	if (!(opts && (opts->flags & TSHM_WRITER_DEFER_ALLOC)) || reserve > size)
+		reserve = size;
+	w->alloc_start = reserve;
+	rc = create_segment(w, size, reserve);
 	if (rc < 0) {
 		tshm__catalog_release(cat, bundle);
 		free(w);
@@ -199,6 +215,52 @@ int64_t tshm_writer_column_offset(const struct tshm_writer *w, enum tshm_table t
 int tshm_writer_fd(const struct tshm_writer *w)
 {
 	return w->state == W_FILLING ? w->seg.fd : -EINVAL;
+}
+
+uint64_t tshm_writer_size(const struct tshm_writer *w)
+{
+	return w->seg.size;
+}
+
+uint64_t tshm_writer_alloc_start(const struct tshm_writer *w)
+{
+	return w->alloc_start;
+}
+
+/* Populating reports what would have been a SIGBUS (tmpfs full) as EFAULT. */
+static int populate(struct tshm_writer *w, uint64_t a, uint64_t n)
+{
+	int rc;
+
+	while ((rc = madvise((uint8_t *)w->seg.base + a, n, MADV_POPULATE_WRITE)) < 0 &&
+	       errno == EINTR)
+		;
+	if (rc == 0)
+		return 0;
+	if (errno == EFAULT)
+		return -ENOSPC;
+	if (errno != EINVAL)
+		return -errno;
+	rc = posix_fallocate(w->seg.fd, (off_t)a, (off_t)n); /* before Linux 5.14 */
+	return rc == 0 ? 0 : rc == EFBIG ? -ENOSPC : -rc;
+}
+
+int tshm_writer_alloc(struct tshm_writer *w, uint64_t off, uint64_t len)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), a, e;
+	int rc;
+
+	if (w->state != W_FILLING || off > w->seg.size || len > w->seg.size - off)
+		return -EINVAL;
+	a = off & ~(page - 1);
+	e = off + len > w->seg.size - (page - 1) ? w->seg.size
+						 : (off + len + page - 1) & ~(page - 1);
+	if (a >= e)
+		return 0;
+	rc = populate(w, a, e - a);
+	if (rc == 0)
+		atomic_fetch_add_explicit(&w->allocated, e - a, memory_order_relaxed);
+	return rc;
 }
 
 /* Copy NUL-terminated @src into a fixed-width, NUL-padded column cell. */
@@ -286,6 +348,10 @@ static int commit(struct tshm_writer *w, const uint64_t *hash, int *bad_table)
 
 	if (w->state != W_FILLING)
 		return -EINVAL;
+	if (w->alloc_start < w->seg.size &&
+	    atomic_load_explicit(&w->allocated, memory_order_relaxed) <
+		w->seg.size - w->alloc_start)
+		return -EINVAL; /* commit would write pages that may SIGBUS */
 	w->hdr->nassets = (uint32_t)w->dir[TSHM_TABLE_ASSETS].nrows;
 	rc = tshm__check_tables(w->seg.base, w->hdr, w->dir, 1, bad_table);
 	if (rc < 0) {

@@ -6,10 +6,13 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define XXH_INLINE_ALL
@@ -286,7 +289,7 @@ static void test_layout_writer_create_errors(void **state)
 	spec.tables[TSHM_TABLE_QUOTES].ndays = 0;
 	assert_int_equal(tshm_writer_create(&w, cat, "bad", &spec, NULL), -EINVAL);
 	tshm_test_spec(&rt_bundle, &spec);
-	opts.flags = 1;
+	opts.flags = TSHM_WRITER_DEFER_ALLOC << 1;
 	assert_int_equal(tshm_writer_create(&w, cat, "bad", &spec, &opts), -EINVAL);
 	opts.flags = 0x80000000u;
 	assert_int_equal(tshm_writer_create(&w, cat, "bad", &spec, &opts), -EINVAL);
@@ -1308,6 +1311,121 @@ static void test_layout_writer_fd_and_offsets(void **state)
 	tshm_catalog_close(cat);
 }
 
+/* Bytes of the segment tmpfs has allocated. */
+static uint64_t allocated_bytes(struct tshm_writer *w)
+{
+	struct stat st;
+
+	assert_int_equal(fstat(tshm_writer_fd(w), &st), 0);
+	return (uint64_t)st.st_blocks * 512;
+}
+
+/* DEFER_ALLOC: create allocates the header only, tshm_writer_alloc the
+ * rest, and commit refuses a segment not allocated in full. */
+static void test_layout_writer_defer_alloc(void **state)
+{
+	const struct tshm_writer_opts opts = {.flags = TSHM_WRITER_DEFER_ALLOC};
+	struct tshm_catalog *cat = cat_rw();
+	struct snapshot *s = calloc(1, sizeof(*s));
+	struct tshm_layout_spec spec;
+	struct tshm_writer *w;
+	struct tshm_view *v;
+	uint64_t start, size, mid;
+	char name[TSHM_SEGNAME_MAX];
+
+	(void)state;
+	assert_non_null(s);
+	tshm_test_spec(&rt_bundle, &spec);
+	assert_int_equal(tshm_writer_create(&w, cat, "defer", &spec, &opts), 0);
+	start = tshm_writer_alloc_start(w);
+	size = tshm_writer_size(w);
+	assert_true(start > 0 && start % 4096 == 0 && start < size);
+	assert_true(allocated_bytes(w) == start);
+	assert_int_equal(tshm_writer_alloc(w, size + 1, 0), -EINVAL);
+	assert_int_equal(tshm_writer_alloc(w, 4096, UINT64_MAX), -EINVAL);
+	assert_int_equal(tshm_writer_alloc(w, size, 0), 0);
+	/* Allocated in two calls that do not fall on page boundaries. */
+	mid = start + (size - start) / 2 + 100;
+	assert_int_equal(tshm_writer_alloc(w, start, mid - start), 0);
+	assert_true(allocated_bytes(w) == ((mid + 4095) & ~(uint64_t)4095));
+	assert_int_equal(tshm_writer_alloc(w, mid, size - mid), 0);
+	assert_true(allocated_bytes(w) == size);
+	assert_int_equal(tshm_test_fill(w, &rt_bundle), 0);
+	snapshot_take(w, &spec, s);
+	assert_int_equal(tshm_writer_commit(w, NULL), 0);
+	assert_int_equal(tshm_writer_alloc(w, start, 1), -EINVAL);
+	assert_int_equal(tshm_writer_publish(w), 0);
+	tshm_writer_destroy(w);
+	v = open_view(cat, "defer");
+	snapshot_compare(v, s);
+	tshm_view_unref(v);
+	free(s);
+
+	/* Nothing allocated past the header: commit refuses, destroy removes it. */
+	assert_int_equal(tshm_writer_create(&w, cat, "defer2", &spec, &opts), 0);
+	snprintf(name, sizeof(name), "%s", tshm_writer_segment_name(w));
+	assert_int_equal(tshm_test_fill(w, &rt_bundle), 0); /* allocates by touching */
+	assert_int_equal(tshm_writer_commit(w, NULL), -EINVAL);
+	tshm_writer_destroy(w);
+	assert_false(tshm_test_shm_exists(name));
+	tshm_catalog_close(cat);
+}
+
+/* The child of test_layout_writer_defer_alloc_enospc, with /dev/shm a
+ * 2 MiB tmpfs of its own: 0, 77 to skip, or the number of the failed step. */
+static int defer_enospc_child(void)
+{
+	static const struct tshm_test_bundle big = {
+	    .nassets = 4, .ndays = 3, .trades_per_day = 20000, .seed = 3};
+	const struct tshm_writer_opts opts = {.flags = TSHM_WRITER_DEFER_ALLOC};
+	struct tshm_catalog *cat = NULL;
+	struct tshm_layout_spec spec;
+	struct tshm_writer *w = NULL;
+	char name[TSHM_SEGNAME_MAX];
+	uint64_t start;
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("tmpfs", "/dev/shm", "tmpfs", 0, "size=2m") < 0)
+		return 77;
+	tshm_test_spec(&big, &spec);
+	if (tshm_catalog_open(&cat, NULL, TSHM_CATALOG_CREATE) < 0)
+		return 1;
+	if (tshm_writer_create(&w, cat, "big", &spec, NULL) != -ENOSPC)
+		return 2; /* without the flag: fallocate says no at once */
+	if (tshm_writer_create(&w, cat, "big", &spec, &opts) < 0)
+		return 3;
+	snprintf(name, sizeof(name), "%s", tshm_writer_segment_name(w));
+	start = tshm_writer_alloc_start(w);
+	if (tshm_writer_alloc(w, start, tshm_writer_size(w) - start) != -ENOSPC)
+		return 4; /* the error, not a SIGBUS */
+	if (tshm_writer_commit(w, NULL) != -EINVAL)
+		return 5;
+	tshm_writer_destroy(w);
+	if (tshm_test_shm_exists(name))
+		return 6;
+	tshm_catalog_close(cat);
+	return 0;
+}
+
+/* A full /dev/shm under DEFER_ALLOC is -ENOSPC from tshm_writer_alloc. */
+static void test_layout_writer_defer_alloc_enospc(void **state)
+{
+	pid_t pid = tshm_test_fork(30);
+	int status = 0;
+
+	(void)state;
+	if (pid == 0)
+		_exit(defer_enospc_child());
+	assert_int_equal(tshm_test_reap(pid, 30000, &status), 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+		skip(); /* no mount namespace: not root */
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		char buf[64];
+
+		fail_msg("child: %s", tshm_test_status_str(status, buf, sizeof(buf)));
+	}
+}
+
 /* The exported schema is what a segment lays out. */
 static void test_layout_schema_matches_segment(void **state)
 {
@@ -1404,6 +1522,9 @@ int main(void)
 					    tshm_test_clean),
 	    cmocka_unit_test_setup_teardown(test_layout_schema_matches_segment, tshm_test_clean,
 					    tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_layout_writer_defer_alloc, tshm_test_clean,
+					    tshm_test_clean),
+	    cmocka_unit_test(test_layout_writer_defer_alloc_enospc),
 	};
 
 	tshm_test_ns_init("layout");

@@ -156,9 +156,19 @@ struct tshm_layout_spec {
 
 struct tshm_writer_opts {
 	mode_t mode;	      /* permissions once sealed; 0 means 0640 */
-	unsigned flags;	      /* must be 0 */
+	unsigned flags;	      /* TSHM_WRITER_* */
 	uint64_t max_segment; /* refuse larger segments with -ENOSPC; 0 = no cap */
 };
+
+/*
+ * tshm_writer_opts.flags: create allocates only the header and directory;
+ * the caller allocates the rest with tshm_writer_alloc() before writing
+ * it, e.g. a slice per thread, so that the page allocation (most of the
+ * cost of filling fresh shared memory) runs on every core instead of in
+ * one fallocate. Until a page is allocated, writing it may SIGBUS when
+ * /dev/shm is full; commit refuses a segment not allocated in full.
+ */
+#define TSHM_WRITER_DEFER_ALLOC 1u
 
 /*
  * tshm_day_of - the UTC day (days since epoch, floor) holding @ts ns.
@@ -175,7 +185,8 @@ TSHM_EXPORT int tshm_layout_size(const struct tshm_layout_spec *spec, uint64_t *
 /*
  * tshm_writer_create - reserve a generation of @bundle in @cat, create its
  * segment sized for @spec (tshm_segment_create: O_EXCL, mode 0200,
- * fallocate first) and lay out the directory. The caller then fills every
+ * fallocate first, or only its header with TSHM_WRITER_DEFER_ALLOC) and
+ * lay out the directory. The caller then fills every
  * column and each per-asset table's row index, and calls commit + publish.
  * @opts may be NULL. Returns 0; -EINVAL (bad spec, e.g. a day range beyond
  * +-106,751 days of the epoch, or unknown opts->flags); -EBADF (read-only
@@ -218,6 +229,29 @@ TSHM_EXPORT int64_t tshm_writer_column_offset(const struct tshm_writer *w, enum 
  */
 TSHM_EXPORT int tshm_writer_fd(const struct tshm_writer *w);
 
+/*
+ * tshm_writer_alloc - allocate the pages of bytes [@off, @off + @len) of
+ * the segment (rounded out to whole pages) with MADV_POPULATE_WRITE, or
+ * fallocate on kernels before 5.14, so that a full /dev/shm is an error
+ * here instead of a SIGBUS on first touch. Only needed with
+ * TSHM_WRITER_DEFER_ALLOC (a no-op cost otherwise: the pages exist).
+ * Returns 0; -EINVAL for a range beyond the segment or after commit;
+ * -ENOSPC (/dev/shm full); -ENOMEM; -errno. Thread-safe for disjoint
+ * ranges (overlaps are harmless but count twice towards commit's check).
+ */
+TSHM_EXPORT int tshm_writer_alloc(struct tshm_writer *w, uint64_t off, uint64_t len);
+
+/*
+ * tshm_writer_size - the segment's size in bytes; with
+ * TSHM_WRITER_DEFER_ALLOC, bytes [tshm_writer_alloc_start(), size) are the
+ * caller's to allocate.
+ */
+TSHM_EXPORT uint64_t tshm_writer_size(const struct tshm_writer *w);
+
+/* tshm_writer_alloc_start - first byte not allocated by create (the size
+ * without TSHM_WRITER_DEFER_ALLOC). */
+TSHM_EXPORT uint64_t tshm_writer_alloc_start(const struct tshm_writer *w);
+
 /* One asset, copied out of the assets table. */
 struct tshm_asset;
 
@@ -246,8 +280,9 @@ TSHM_EXPORT uint64_t *tshm_writer_row_index(struct tshm_writer *w, enum tshm_tab
  * the header last with COMPLETE, and seal the segment readable.
  * Returns 0; -TSHM_EORDER with the offending table in *@bad_table (may be
  * NULL) for unsorted or out-of-range data; -TSHM_ECORRUPT if the caller
- * overwrote the directory; -EINVAL if already committed; -errno. On
- * failure the writer can only be destroyed.
+ * overwrote the directory; -EINVAL if already committed, or with
+ * TSHM_WRITER_DEFER_ALLOC when tshm_writer_alloc() covered fewer bytes than
+ * the segment; -errno. On failure the writer can only be destroyed.
  */
 TSHM_EXPORT int tshm_writer_commit(struct tshm_writer *w, int *bad_table);
 
