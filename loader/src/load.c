@@ -164,10 +164,6 @@ static int set_destinations(struct load_run *r)
 		}
 		ctx->dst[i] = base + row * width;
 		ctx->max_rlen = c->rlen > ctx->max_rlen ? c->rlen : ctx->max_rlen;
-		if (!ctx->dst_lo || ctx->dst[i] < ctx->dst_lo)
-			ctx->dst_lo = ctx->dst[i];
-		if (ctx->dst[i] + c->rlen > ctx->dst_hi)
-			ctx->dst_hi = ctx->dst[i] + c->rlen;
 	}
 	return 0;
 }
@@ -212,9 +208,17 @@ static int write_mode(void)
 	return TSHM__LOAD_WRITE_PREFAULT;
 }
 
+/*
+ * The segment is created with only its header allocated. In PREFAULT mode
+ * the decode threads allocate a slice each (tmpfs page allocation is most
+ * of the cost of filling fresh shared memory, and one fallocate does it on
+ * one core); otherwise, or with no chunks to decode, it is allocated here.
+ */
 static int create_segment(struct load_run *r)
 {
-	struct tshm_writer_opts wo = {.mode = r->o.mode, .max_segment = r->o.max_segment};
+	struct tshm_writer_opts wo = {
+	    .mode = r->o.mode, .flags = TSHM_WRITER_DEFER_ALLOC, .max_segment = r->o.max_segment};
+	struct tshm__load_ctx *ctx = &r->ctx;
 	char size[32] = "?";
 	int rc = tshm_bundle_layout(r->b, &r->spec);
 
@@ -226,19 +230,25 @@ static int create_segment(struct load_run *r)
 		rc = tshm_writer_create(&r->w, r->cat, r->res->bundle, &r->spec, &wo);
 	if (rc < 0)
 		return tshm__load_fail(
-		    &r->ctx, rc, "creating the segment of %s (%s): %s", r->res->bundle, size,
+		    ctx, rc, "creating the segment of %s (%s): %s", r->res->bundle, size,
 		    rc == -ENOSPC && r->o.max_segment && r->res->segment_bytes > r->o.max_segment
 			? "larger than the allowed maximum"
 			: tshm_strerror(rc));
 	r->res->generation = tshm_writer_generation(r->w);
 	snprintf(r->res->segment, sizeof(r->res->segment), "%s", tshm_writer_segment_name(r->w));
-	rc = tshm_bundle_fill_meta(r->b, r->w);
-	if (rc < 0)
-		return tshm__load_fail(&r->ctx, rc, "writing the metadata tables: %s",
-				       tshm_strerror(rc));
+	ctx->w = r->w;
+	ctx->alloc_in_pool = ctx->write_mode == TSHM__LOAD_WRITE_PREFAULT && ctx->nextents > 0;
+	if (!ctx->alloc_in_pool) {
+		uint64_t start = tshm_writer_alloc_start(r->w);
+
+		rc = tshm_writer_alloc(r->w, start, tshm_writer_size(r->w) - start);
+		if (rc < 0)
+			return tshm__load_fail(ctx, rc, "allocating the segment of %s (%s): %s",
+					       r->res->bundle, size, tshm_strerror(rc));
+	}
 	rc = set_destinations(r);
-	if (rc == 0 && r->ctx.write_mode == TSHM__LOAD_WRITE_PWRITE && segment_offsets(r) < 0)
-		r->ctx.write_mode = TSHM__LOAD_WRITE_MAP;
+	if (rc == 0 && ctx->write_mode == TSHM__LOAD_WRITE_PWRITE && segment_offsets(r) < 0)
+		ctx->write_mode = TSHM__LOAD_WRITE_MAP;
 	return rc;
 }
 
@@ -291,6 +301,8 @@ static int load(struct load_run *r)
 	r->res->t_create = lap(r);
 	if (rc == 0)
 		rc = tshm__load_read_all(ctx);
+	if (rc == 0 && (rc = tshm_bundle_fill_meta(r->b, r->w)) < 0)
+		tshm__load_fail(ctx, rc, "writing the metadata tables: %s", tshm_strerror(rc));
 	r->res->t_decode = lap(r);
 	if (rc < 0)
 		return rc;

@@ -30,8 +30,8 @@ enum tshm__load_write {
 	TSHM__LOAD_WRITE_MAP = 0,      /* decode into the mapping (page faults) */
 	TSHM__LOAD_WRITE_POPULATE = 1, /* MADV_POPULATE_WRITE the chunk's pages, then decode */
 	TSHM__LOAD_WRITE_PWRITE = 2,   /* decode into a hot buffer, pwrite() it to the segment */
-	TSHM__LOAD_WRITE_PREFAULT = 3, /* each thread populates a slice of all chunks' pages
-					  in one call, then decode into the mapping */
+	TSHM__LOAD_WRITE_PREFAULT = 3, /* each thread allocates a slice of the segment in
+					  one call, then all decode into the mapping */
 };
 
 /* A data file: its path, a page-cache fd and, when O_DIRECT is used, a second one. */
@@ -73,13 +73,14 @@ struct tshm__load_ctx {
 	const struct tshm_bundle *bundle;
 	const struct tshm_chunk *chunks;
 	size_t nchunks;
-	uint8_t **dst;		  /* per chunk: its place in the segment */
-	uint64_t *dst_off;	  /* the same as a file offset in the segment (write_mode PWRITE) */
-	int write_mode;		  /* enum tshm__load_write */
-	int seg_fd;		  /* the writer's segment descriptor (PWRITE), or -1; not ours */
-	uint64_t max_rlen;	  /* largest chunk: the decoders' staging buffers */
-	uint8_t *dst_lo, *dst_hi; /* bytes every chunk's rows lie in (PREFAULT) */
-	uint32_t *order;	  /* chunk indices by (file, offset) */
+	uint8_t **dst;	       /* per chunk: its place in the segment */
+	uint64_t *dst_off;     /* the same as a file offset in the segment (write_mode PWRITE) */
+	int write_mode;	       /* enum tshm__load_write */
+	int seg_fd;	       /* the writer's segment descriptor (PWRITE), or -1; not ours */
+	uint64_t max_rlen;     /* largest chunk: the decoders' staging buffers */
+	struct tshm_writer *w; /* the segment being written */
+	int alloc_in_pool;     /* the decode threads allocate the segment (PREFAULT) */
+	uint32_t *order;       /* chunk indices by (file, offset) */
 	struct tshm__load_file *files;
 	size_t nfiles;
 	struct tshm__load_extent *ext;

@@ -38,24 +38,30 @@ struct tshm__load_pool {
 	int wakefd;
 	uint64_t half; /* crash hook: raw bytes at which to die */
 	unsigned n;
-	unsigned nslices;	/* PREFAULT: the threads asked for, set before any starts */
-	atomic_uint next_slice; /* PREFAULT: slices handed to threads as they start */
+	unsigned nslices;	/* alloc_in_pool: the threads asked for, set before any starts */
+	atomic_uint next_slice; /* alloc_in_pool: slices handed to threads as they start */
+	unsigned allocated;	/* alloc_in_pool: slices done (under mu; cv on the last) */
 	pthread_t *threads;
 };
+
+/* A bounded wait on the pool's condition (the callers loop and re-check). */
+static void pool_wait(struct tshm__load_pool *p)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += IDLE_WAIT_NS % 1000000000L;
+	ts.tv_sec += IDLE_WAIT_NS / 1000000000L + ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+}
 
 /* Wait for a chunk to decode: 0 with *@b / *@k, or -1 once stopped and drained. */
 static int take(struct tshm__load_pool *p, struct tshm__load_buf **b, uint32_t *k)
 {
 	pthread_mutex_lock(&p->mu);
-	while (!p->ready_head && !p->stop) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += IDLE_WAIT_NS % 1000000000L;
-		ts.tv_sec += IDLE_WAIT_NS / 1000000000L + ts.tv_nsec / 1000000000L;
-		ts.tv_nsec %= 1000000000L;
-		pthread_cond_timedwait(&p->cv, &p->mu, &ts);
-	}
+	while (!p->ready_head && !p->stop)
+		pool_wait(p);
 	*b = p->ready_head;
 	if (*b) {
 		*k = (*b)->next_chunk++;
@@ -153,19 +159,31 @@ static void chunk_done(struct tshm__load_pool *p, struct tshm__load_buf *b)
 }
 
 /*
- * PREFAULT: map this thread's share of the chunks' pages in one call, in
- * parallel with the others, instead of one fault per page while decoding.
- * The segment is fallocated, so a failure here only costs the faults back.
+ * alloc_in_pool: allocate this thread's slice of the segment in one call,
+ * in parallel with the others (one fallocate would do it all on one core),
+ * then wait for every slice: a chunk may lie in another thread's slice,
+ * and no page may be touched before it is allocated (a full /dev/shm
+ * would SIGBUS). After a failure the threads only drain the buffers.
  */
-static void prefault(struct tshm__load_pool *p)
+static void alloc_slice(struct tshm__load_pool *p)
 {
-	const struct tshm__load_ctx *ctx = p->ctx;
-	uintptr_t lo = (uintptr_t)ctx->dst_lo & ~(uintptr_t)4095, hi = (uintptr_t)ctx->dst_hi;
+	struct tshm__load_ctx *ctx = p->ctx;
+	uint64_t lo = tshm_writer_alloc_start(ctx->w), hi = tshm_writer_size(ctx->w);
 	unsigned i = atomic_fetch_add_explicit(&p->next_slice, 1, memory_order_relaxed);
-	uintptr_t per = ((hi - lo) / p->nslices + 4095) & ~(uintptr_t)4095, a = lo + per * i;
+	uint64_t per = ((hi - lo) / p->nslices + 4095) & ~(uint64_t)4095, a = lo + per * i;
+	int rc = 0;
 
-	if (ctx->dst_lo && a < hi)
-		madvise((void *)a, per < hi - a ? per : hi - a, MADV_POPULATE_WRITE);
+	if (a < hi)
+		rc = tshm_writer_alloc(ctx->w, a, per < hi - a ? per : hi - a);
+	if (rc < 0)
+		tshm__load_fail(ctx, rc, "allocating %" PRIu64 " bytes of shared memory: %s",
+				hi - lo, tshm_strerror(rc));
+	pthread_mutex_lock(&p->mu);
+	if (++p->allocated == p->nslices)
+		pthread_cond_broadcast(&p->cv);
+	while (p->allocated < p->nslices && !p->stop)
+		pool_wait(p);
+	pthread_mutex_unlock(&p->mu);
 }
 
 static void *worker_main(void *arg)
@@ -185,8 +203,8 @@ static void *worker_main(void *arg)
 		tshm_chunk_decoder_free(d);
 		d = NULL;
 	}
-	if (p->ctx->write_mode == TSHM__LOAD_WRITE_PREFAULT)
-		prefault(p);
+	if (p->ctx->alloc_in_pool)
+		alloc_slice(p);
 	/* After a failure, keep taking chunks without decoding them: every
 	 * buffer must still come back before the reader can free it. */
 	while (take(p, &b, &k) == 0) {

@@ -16,17 +16,21 @@
 #include "loader_test.h"
 #include "tshm_proc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/magic.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tickshm/bundle.h"
@@ -457,9 +461,8 @@ static void test_load_max_segment_enospc(void **state)
 }
 
 /*
- * A /dev/shm too small for the segment: fallocate itself fails (here
- * through RLIMIT_FSIZE, which tmpfs's fallocate honours with EFBIG, as a
- * test cannot shrink /dev/shm), the load reports -ENOSPC and leaves
+ * A segment the file size limit refuses: sizing it fails (RLIMIT_FSIZE,
+ * which tmpfs honours with EFBIG), the load reports -ENOSPC and leaves
  * nothing: no segment, no catalog slot, nothing published.
  */
 static void test_load_fallocate_enospc(void **state)
@@ -485,6 +488,83 @@ static void test_load_fallocate_enospc(void **state)
 	assert_int_equal(tshm_catalog_lookup(f->cat, BUNDLE, &d), -ENOENT);
 	assert_int_equal(tshm_test_ns_count(), 1); /* the catalog only */
 	load_ok(f, NULL, &r);			   /* the slot was given back */
+	check_round_trip(f->cat, f->dir, BUNDLE);
+}
+
+/* Entries in /dev/shm, or -1. */
+static int shm_entries(void)
+{
+	DIR *d = opendir("/dev/shm");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* The child of test_load_shm_full: 0, 77 to skip, or the failed step. */
+static int shm_full_child(struct fx *f)
+{
+	static const char *const modes[] = {"prefault", "pwrite", "map", "populate"};
+	struct tshm_catalog *cat = NULL;
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("tmpfs", "/dev/shm", "tmpfs", 0, "size=1m") < 0)
+		return 77;
+	if (tshm_catalog_open(&cat, NULL, TSHM_CATALOG_CREATE) < 0)
+		return 1;
+	for (unsigned i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		struct tshm_load_opts o = {.nthreads = 2};
+		struct tshm_load_result r;
+
+		int rc;
+
+		setenv("TICKSHM_LOAD_WRITE", modes[i], 1);
+		rc = tshm_load_run(cat, f->dir, &o, &r);
+		if (rc != -ENOSPC || r.status != 0 || !strstr(r.error, "allocating")) {
+			fprintf(stderr, "%s: %d %s\n", modes[i], rc, r.error);
+			return 10 + (int)i;
+		}
+		if (shm_entries() != 1) /* the catalog only */
+			return 20 + (int)i;
+	}
+	tshm_catalog_close(cat);
+	return 0;
+}
+
+/*
+ * /dev/shm fills up while the segment is being allocated (by the decode
+ * threads, or up front in the other write modes): the child mounts a
+ * 1 MiB tmpfs over /dev/shm in a mount namespace of its own (root only,
+ * skipped otherwise), with a catalog there. Each mode reports -ENOSPC,
+ * never a SIGBUS, and leaves nothing but the catalog.
+ */
+static void test_load_shm_full(void **state)
+{
+	struct fx *f = *state;
+	struct tshm_load_result r;
+	struct tshm_descriptor d;
+	int status = 0;
+	pid_t pid;
+
+	make_bundle(f, 3, 3, 8000, 9);
+	pid = tshm_test_fork(60);
+	if (pid == 0)
+		_exit(shm_full_child(f));
+	assert_int_equal(tshm_test_reap(pid, 60000, &status), 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+		skip(); /* no mount namespace: not root */
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		char buf[64];
+
+		fail_msg("child: %s", tshm_test_status_str(status, buf, sizeof(buf)));
+	}
+	assert_int_equal(tshm_catalog_lookup(f->cat, BUNDLE, &d), -ENOENT);
+	load_ok(f, NULL, &r); /* with room, the same bundle loads */
 	check_round_trip(f->cat, f->dir, BUNDLE);
 }
 
@@ -591,6 +671,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_load_truncated_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_max_segment_enospc, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_fallocate_enospc, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_shm_full, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_bad_args, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_readonly_catalog, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_empty_bundle, setup, teardown),
