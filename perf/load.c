@@ -236,15 +236,19 @@ static int one_rep(struct tshm_catalog *cat, struct load_results *r, const char 
 	double c0 = cpu_s(), gb = (double)r->raw_bytes / 1e9;
 
 	tshm_name_segment(shm, sizeof(shm), perf_ns(), "fill", 1); /* swept with the namespace */
-	v = load_fill_rate(shm, r->segment_bytes, r->threads, LOAD_FILL_MEMCPY);
-	r->fill_rate[i] = v;
-	r->fill_cpu[i] = (cpu_s() - c0) / ((double)r->segment_bytes / 1e9);
-	if (v > 0)
-		r->fill_pop_rate[i] = v = load_fill_rate(shm, r->segment_bytes, r->threads,
-							 LOAD_FILL_POPULATE);
+	/* The fills that report a full /dev/shm first: the memcpy one would
+	 * SIGBUS there. */
+	r->fill_pop_rate[i] = v = load_fill_rate(shm, r->segment_bytes, r->threads,
+						 LOAD_FILL_POPULATE);
 	if (v > 0)
 		r->fill_pw_rate[i] = v = load_fill_rate(shm, r->segment_bytes, r->threads,
 							LOAD_FILL_PWRITE);
+	c0 = cpu_s();
+	if (v > 0) {
+		r->fill_rate[i] = v = load_fill_rate(shm, r->segment_bytes, r->threads,
+						     LOAD_FILL_MEMCPY);
+		r->fill_cpu[i] = (cpu_s() - c0) / ((double)r->segment_bytes / 1e9);
+	}
 	c0 = cpu_s();
 	if (v > 0)
 		r->naive_rate[i] = v = load_naive_rate(b, shm, r->segment_bytes);

@@ -70,12 +70,12 @@ enum load_fill {
 };
 
 /*
- * load_fill_rate - create a fresh segment of @size bytes named @shm_name
- * with tshm_segment_create, as the loader's writer does (O_EXCL, 0200,
- * posix_fallocate, mmap), and fill
- * it with @threads threads (each its own slice, from a hot source buffer)
- * as @how says. Unlinks it afterwards. Returns bytes per second, or a
- * negative errno.
+ * load_fill_rate - create a fresh segment of @size bytes named @shm_name,
+ * sized but not allocated (ftruncate), and fill it with @threads threads
+ * (each its own slice, from a hot source buffer) as @how says, so that the
+ * page allocation runs on every thread, as in the loader. Unlinks it
+ * afterwards. Returns bytes per second, or a negative errno (-ENOSPC when
+ * populate or pwrite found /dev/shm full).
  */
 double load_fill_rate(const char *shm_name, uint64_t size, unsigned threads, int how);
 
@@ -103,8 +103,8 @@ double load_zstd_rate(const struct load_frames *f);
 double load_decode_rate(const struct load_frames *f);
 
 /*
- * load_naive_rate - the naive loader, one thread: a fresh segment as in
- * load_fill_rate, then for each data file read() it whole, decode each
+ * load_naive_rate - the naive loader, one thread: a fresh segment from
+ * tshm_segment_create (allocated by one fallocate), then for each data file read() it whole, decode each
  * chunk into a scratch buffer and memcpy it into the segment. Bytes per
  * second, or a negative errno.
  */

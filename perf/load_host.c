@@ -32,21 +32,29 @@ struct fill_arg {
 	int how; /* enum load_fill */
 	int fd;
 	uint64_t off; /* of dst in the segment */
+	int failed;   /* /dev/shm full: populate or pwrite failed */
 };
 
 static void *fill_thread(void *p)
 {
 	struct fill_arg *a = p;
 
-	if (a->how == LOAD_FILL_POPULATE && a->len)
-		madvise(a->dst, a->len, MADV_POPULATE_WRITE);
+	/* memcpy into pages nobody allocated would SIGBUS on a full
+	 * /dev/shm, so the memcpy fill is only run after the others worked. */
+	if (a->how == LOAD_FILL_POPULATE && a->len &&
+	    madvise(a->dst, a->len, MADV_POPULATE_WRITE) < 0) {
+		a->failed = 1;
+		return NULL;
+	}
 	for (uint64_t off = 0; off < a->len; off += SRC_BYTES) {
 		uint64_t n = a->len - off < SRC_BYTES ? a->len - off : SRC_BYTES;
 
-		if (a->how != LOAD_FILL_PWRITE)
+		if (a->how != LOAD_FILL_PWRITE) {
 			memcpy(a->dst + off, a->src, n);
-		else if (pwrite(a->fd, a->src, n, (off_t)(a->off + off)) != (ssize_t)n)
-			abort(); /* fallocated: cannot fail */
+		} else if (pwrite(a->fd, a->src, n, (off_t)(a->off + off)) != (ssize_t)n) {
+			a->failed = 1;
+			break;
+		}
 	}
 	return NULL;
 }
@@ -64,34 +72,61 @@ static void slices(struct fill_arg *a, unsigned n, uint8_t *base, uint64_t size)
 	}
 }
 
+/*
+ * A fresh segment sized but not allocated: the threads' first touches
+ * allocate it in parallel, as the loader's decode threads do (one
+ * fallocate would allocate it all on one core first).
+ */
+static int fresh_segment(const char *shm_name, uint64_t size, uint8_t **base, int *fd)
+{
+	int rc = 0;
+
+	*fd = shm_open(shm_name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (*fd < 0)
+		return -errno;
+	if (ftruncate(*fd, (off_t)size) < 0)
+		rc = -errno;
+	else if ((*base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0)) ==
+		 MAP_FAILED)
+		rc = -errno;
+	if (rc < 0) {
+		close(*fd);
+		shm_unlink(shm_name);
+	}
+	return rc;
+}
+
 double load_fill_rate(const char *shm_name, uint64_t size, unsigned threads, int how)
 {
 	struct fill_arg *a = calloc(threads, sizeof(*a));
 	pthread_t *t = calloc(threads, sizeof(*t));
-	uint8_t *src = malloc(SRC_BYTES * threads);
-	struct tshm_segment s;
+	uint8_t *src = malloc(SRC_BYTES * threads), *base = NULL;
 	uint64_t t0 = 0, t1 = 0;
-	int rc = a && t && src ? 0 : -ENOMEM;
+	int rc = a && t && src ? 0 : -ENOMEM, fd = -1, failed = 0;
 
 	if (rc == 0) {
 		for (uint64_t i = 0; i < SRC_BYTES * threads; i++)
 			src[i] = (uint8_t)(i * 131 + 7); /* warm and not zero */
 		t0 = perf_now_ns();
-		rc = tshm_segment_create(&s, shm_name, size); /* as the loader's writer does */
+		rc = fresh_segment(shm_name, size, &base, &fd);
 	}
 	if (rc == 0) {
-		slices(a, threads, s.base, size);
+		slices(a, threads, base, size);
 		for (unsigned i = 0; i < threads; i++) {
 			a[i].src = src + SRC_BYTES * i;
 			a[i].how = how;
-			a[i].fd = s.fd;
+			a[i].fd = fd;
 			pthread_create(&t[i], NULL, fill_thread, &a[i]);
 		}
-		for (unsigned i = 0; i < threads; i++)
+		for (unsigned i = 0; i < threads; i++) {
 			pthread_join(t[i], NULL);
+			failed |= a[i].failed;
+		}
 		t1 = perf_now_ns();
-		tshm_segment_close(&s);
-		tshm_segment_unlink(shm_name);
+		munmap(base, size);
+		close(fd);
+		shm_unlink(shm_name);
+		rc = failed ? -ENOSPC : 0;
 	}
 	free(a);
 	free(t);

@@ -80,7 +80,7 @@ static void print_details(const struct load_results *r)
 {
 	const struct tshm_load_result *l = &r->last;
 
-	printf("\nload phases (median s): open %.3f, create+fallocate+meta %.3f, read+decode "
+	printf("\nload phases (median s): open %.3f, create %.3f, alloc+read+decode+meta "
 	       "%.3f, commit %.3f, publish %.4f\n",
 	       r->load_phase_med[0], r->load_phase_med[1], r->load_phase_med[2],
 	       r->load_phase_med[3], r->load_phase_med[4]);
