@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The segment writer: plan the layout, create the segment (unreadable,
- * fully allocated, or allocated by the caller's threads), let the caller fill columns in place, then commit
- * (check, index, hash, header last, seal) and publish.
+ * fully allocated, or allocated later by the caller's threads), let the
+ * caller fill columns in place, then commit (check, index, hash, header
+ * last, seal) and publish.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -31,9 +32,7 @@ struct tshm_writer {
 	mode_t mode;
 	enum writer_state state;
 	uint64_t alloc_start; /* create allocated [0, alloc_start) */
-	/* Bytes tshm_writer_alloc allocated: added by the caller's threads
-	 * (relaxed: a count), read by commit after the caller joined them. */
-	atomic_uint_fast64_t allocated;
+	bool whole;	      /* alloc_rest found no page missing since */
 	char bundle[TSHM_BUNDLE_MAX];
 };
 
@@ -174,6 +173,7 @@ int tshm_writer_create(struct tshm_writer **out, struct tshm_catalog *cat, const
 	if (!(opts && (opts->flags & TSHM_WRITER_DEFER_ALLOC)) || reserve > size)
 		reserve = size;
 	w->alloc_start = reserve;
+	w->whole = reserve == size;
 	rc = create_segment(w, size, reserve);
 	if (rc < 0) {
 		tshm__catalog_release(cat, bundle);
@@ -248,7 +248,6 @@ static int populate(struct tshm_writer *w, uint64_t a, uint64_t n)
 int tshm_writer_alloc(struct tshm_writer *w, uint64_t off, uint64_t len)
 {
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), a, e;
-	int rc;
 
 	if (w->state != W_FILLING || off > w->seg.size || len > w->seg.size - off)
 		return -EINVAL;
@@ -257,10 +256,38 @@ int tshm_writer_alloc(struct tshm_writer *w, uint64_t off, uint64_t len)
 						 : (off + len + page - 1) & ~(page - 1);
 	if (a >= e)
 		return 0;
-	rc = populate(w, a, e - a);
-	if (rc == 0)
-		atomic_fetch_add_explicit(&w->allocated, e - a, memory_order_relaxed);
-	return rc;
+	return populate(w, a, e - a);
+}
+
+/*
+ * Holes are pages tmpfs has not allocated: SEEK_HOLE walks the page cache
+ * (~10 ms for 2 GiB), far cheaper than populating pages already there.
+ */
+int tshm_writer_alloc_rest(struct tshm_writer *w)
+{
+	uint64_t pos = w->alloc_start, end;
+	int rc;
+
+	if (w->state != W_FILLING)
+		return -EINVAL;
+	while (!w->whole && pos < w->seg.size) {
+		off_t h = lseek(w->seg.fd, (off_t)pos, SEEK_HOLE), d;
+
+		if (h < 0)
+			return -errno;
+		if ((uint64_t)h >= w->seg.size)
+			break;
+		d = lseek(w->seg.fd, h, SEEK_DATA);
+		if (d < 0 && errno != ENXIO)
+			return -errno;
+		end = d < 0 || (uint64_t)d > w->seg.size ? w->seg.size : (uint64_t)d;
+		rc = tshm_writer_alloc(w, (uint64_t)h, end - (uint64_t)h);
+		if (rc < 0)
+			return rc;
+		pos = end;
+	}
+	w->whole = true;
+	return 0;
 }
 
 /* Copy NUL-terminated @src into a fixed-width, NUL-padded column cell. */
@@ -348,10 +375,13 @@ static int commit(struct tshm_writer *w, const uint64_t *hash, int *bad_table)
 
 	if (w->state != W_FILLING)
 		return -EINVAL;
-	if (w->alloc_start < w->seg.size &&
-	    atomic_load_explicit(&w->allocated, memory_order_relaxed) <
-		w->seg.size - w->alloc_start)
-		return -EINVAL; /* commit would write pages that may SIGBUS */
+	/* Commit reads every column and writes the indices: on a full
+	 * /dev/shm a page still missing would SIGBUS. */
+	rc = tshm_writer_alloc_rest(w);
+	if (rc < 0) {
+		w->state = W_FAILED;
+		return rc;
+	}
 	w->hdr->nassets = (uint32_t)w->dir[TSHM_TABLE_ASSETS].nrows;
 	rc = tshm__check_tables(w->seg.base, w->hdr, w->dir, 1, bad_table);
 	if (rc < 0) {

@@ -1311,17 +1311,22 @@ static void test_layout_writer_fd_and_offsets(void **state)
 	tshm_catalog_close(cat);
 }
 
-/* Bytes of the segment tmpfs has allocated. */
-static uint64_t allocated_bytes(struct tshm_writer *w)
+/* Bytes tmpfs has allocated to the segment of descriptor @fd. */
+static uint64_t allocated_fd(int fd)
 {
 	struct stat st;
 
-	assert_int_equal(fstat(tshm_writer_fd(w), &st), 0);
+	assert_int_equal(fstat(fd, &st), 0);
 	return (uint64_t)st.st_blocks * 512;
 }
 
-/* DEFER_ALLOC: create allocates the header only, tshm_writer_alloc the
- * rest, and commit refuses a segment not allocated in full. */
+static uint64_t allocated_bytes(struct tshm_writer *w)
+{
+	return allocated_fd(tshm_writer_fd(w));
+}
+
+/* DEFER_ALLOC: create allocates the header only; tshm_writer_alloc,
+ * pwrite, tshm_writer_alloc_rest and commit allocate the rest. */
 static void test_layout_writer_defer_alloc(void **state)
 {
 	const struct tshm_writer_opts opts = {.flags = TSHM_WRITER_DEFER_ALLOC};
@@ -1330,8 +1335,10 @@ static void test_layout_writer_defer_alloc(void **state)
 	struct tshm_layout_spec spec;
 	struct tshm_writer *w;
 	struct tshm_view *v;
-	uint64_t start, size, mid;
-	char name[TSHM_SEGNAME_MAX];
+	uint64_t start, size, mid, span;
+	uint8_t zeros[3 * 4096] = {0};
+	int64_t off;
+	int fd;
 
 	(void)state;
 	assert_non_null(s);
@@ -1361,13 +1368,30 @@ static void test_layout_writer_defer_alloc(void **state)
 	tshm_view_unref(v);
 	free(s);
 
-	/* Nothing allocated past the header: commit refuses, destroy removes it. */
+	/* pwrite allocates what it writes; alloc_rest finds the holes. */
 	assert_int_equal(tshm_writer_create(&w, cat, "defer2", &spec, &opts), 0);
-	snprintf(name, sizeof(name), "%s", tshm_writer_segment_name(w));
-	assert_int_equal(tshm_test_fill(w, &rt_bundle), 0); /* allocates by touching */
-	assert_int_equal(tshm_writer_commit(w, NULL), -EINVAL);
+	off = tshm_writer_column_offset(w, TSHM_TABLE_TRADES, TSHM_TRADES_PRICE);
+	assert_true(off >= (int64_t)start);
+	assert_int_equal(pwrite(tshm_writer_fd(w), zeros, sizeof(zeros), off), sizeof(zeros));
+	span = (((uint64_t)off + sizeof(zeros) + 4095) & ~(uint64_t)4095) -
+	       ((uint64_t)off & ~(uint64_t)4095);
+	assert_true(allocated_bytes(w) == start + span);
+	assert_int_equal(tshm_writer_alloc_rest(w), 0);
+	assert_true(allocated_bytes(w) == tshm_writer_size(w));
+	assert_int_equal(tshm_writer_alloc_rest(w), 0);
+	assert_int_equal(tshm_test_fill(w, &rt_bundle), 0);
+	assert_int_equal(tshm_writer_commit(w, NULL), 0);
+	assert_int_equal(tshm_writer_alloc_rest(w), -EINVAL);
 	tshm_writer_destroy(w);
-	assert_false(tshm_test_shm_exists(name));
+
+	/* Commit allocates what nobody did (here before it finds the table
+	 * empty, i.e. out of order). */
+	assert_int_equal(tshm_writer_create(&w, cat, "defer3", &spec, &opts), 0);
+	fd = tshm_writer_fd(w); /* the writer's until destroy, refused after commit */
+	assert_true(allocated_fd(fd) == start);
+	assert_int_equal(tshm_writer_commit(w, NULL), -TSHM_EORDER);
+	assert_true(allocated_fd(fd) == tshm_writer_size(w));
+	tshm_writer_destroy(w);
 	tshm_catalog_close(cat);
 }
 
@@ -1398,8 +1422,10 @@ static int defer_enospc_child(void)
 	start = tshm_writer_alloc_start(w);
 	if (tshm_writer_alloc(w, start, tshm_writer_size(w) - start) != -ENOSPC)
 		return 4; /* the error, not a SIGBUS */
-	if (tshm_writer_commit(w, NULL) != -EINVAL)
+	if (tshm_writer_alloc_rest(w) != -ENOSPC)
 		return 5;
+	if (tshm_writer_commit(w, NULL) != -ENOSPC)
+		return 7;
 	tshm_writer_destroy(w);
 	if (tshm_test_shm_exists(name))
 		return 6;

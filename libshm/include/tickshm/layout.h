@@ -165,8 +165,10 @@ struct tshm_writer_opts {
  * the caller allocates the rest with tshm_writer_alloc() before writing
  * it, e.g. a slice per thread, so that the page allocation (most of the
  * cost of filling fresh shared memory) runs on every core instead of in
- * one fallocate. Until a page is allocated, writing it may SIGBUS when
- * /dev/shm is full; commit refuses a segment not allocated in full.
+ * one fallocate, or pwrite()s through tshm_writer_fd(), which allocates
+ * what it writes without zero-filling it first. Until a page is
+ * allocated, touching it through the mapping may SIGBUS when /dev/shm is
+ * full; commit allocates whatever is still missing first.
  */
 #define TSHM_WRITER_DEFER_ALLOC 1u
 
@@ -236,10 +238,20 @@ TSHM_EXPORT int tshm_writer_fd(const struct tshm_writer *w);
  * here instead of a SIGBUS on first touch. Only needed with
  * TSHM_WRITER_DEFER_ALLOC (a no-op cost otherwise: the pages exist).
  * Returns 0; -EINVAL for a range beyond the segment or after commit;
- * -ENOSPC (/dev/shm full); -ENOMEM; -errno. Thread-safe for disjoint
- * ranges (overlaps are harmless but count twice towards commit's check).
+ * -ENOSPC (/dev/shm full); -ENOMEM; -errno. Thread-safe (ranges may
+ * overlap; pages already allocated cost a page-table walk).
  */
 TSHM_EXPORT int tshm_writer_alloc(struct tshm_writer *w, uint64_t off, uint64_t len);
+
+/*
+ * tshm_writer_alloc_rest - allocate every page of the segment not
+ * allocated yet (the holes tmpfs reports through SEEK_HOLE), e.g. after
+ * the bulk was written with pwrite(): the gaps between what was written,
+ * before writing them through the mapping. Commit calls it too. Returns 0;
+ * -EINVAL after commit; -ENOSPC; -ENOMEM; -errno. Not thread-safe per
+ * writer.
+ */
+TSHM_EXPORT int tshm_writer_alloc_rest(struct tshm_writer *w);
 
 /*
  * tshm_writer_size - the segment's size in bytes; with
@@ -280,9 +292,9 @@ TSHM_EXPORT uint64_t *tshm_writer_row_index(struct tshm_writer *w, enum tshm_tab
  * the header last with COMPLETE, and seal the segment readable.
  * Returns 0; -TSHM_EORDER with the offending table in *@bad_table (may be
  * NULL) for unsorted or out-of-range data; -TSHM_ECORRUPT if the caller
- * overwrote the directory; -EINVAL if already committed, or with
- * TSHM_WRITER_DEFER_ALLOC when tshm_writer_alloc() covered fewer bytes than
- * the segment; -errno. On failure the writer can only be destroyed.
+ * overwrote the directory; -EINVAL if already committed; -ENOSPC if pages
+ * left unallocated under TSHM_WRITER_DEFER_ALLOC cannot be allocated;
+ * -errno. On failure the writer can only be destroyed.
  */
 TSHM_EXPORT int tshm_writer_commit(struct tshm_writer *w, int *bad_table);
 
