@@ -191,9 +191,10 @@ static int segment_offsets(struct load_run *r)
 
 /*
  * How decoded chunks reach the segment; TICKSHM_LOAD_WRITE picks another
- * for A/B runs. Prefault (threads populate their share of the pages in
- * one call each, then decode in place) beat pwrite (decode to a hot
- * buffer, pwrite it) in paired perf/load runs: no copy, no fault per page.
+ * for A/B runs. pwrite (decode into a hot buffer, pwrite it) beat
+ * prefault (threads populate a share of the segment each, then decode in
+ * place) in paired perf/load runs: tmpfs allocates the pages pwrite fills
+ * whole without zero-filling or mapping them first, on every thread.
  */
 static int write_mode(void)
 {
@@ -203,16 +204,17 @@ static int write_mode(void)
 		return TSHM__LOAD_WRITE_MAP;
 	if (m && strcmp(m, "populate") == 0)
 		return TSHM__LOAD_WRITE_POPULATE;
-	if (m && strcmp(m, "pwrite") == 0)
-		return TSHM__LOAD_WRITE_PWRITE;
-	return TSHM__LOAD_WRITE_PREFAULT;
+	if (m && strcmp(m, "prefault") == 0)
+		return TSHM__LOAD_WRITE_PREFAULT;
+	return TSHM__LOAD_WRITE_PWRITE;
 }
 
 /*
- * The segment is created with only its header allocated. In PREFAULT mode
- * the decode threads allocate a slice each (tmpfs page allocation is most
- * of the cost of filling fresh shared memory, and one fallocate does it on
- * one core); otherwise, or with no chunks to decode, it is allocated here.
+ * The segment is created with only its header allocated. pwrite allocates
+ * what it writes, and the prefault threads a share each; the map and
+ * populate modes (or prefault with nothing to decode) allocate it here.
+ * Whatever is left (the metadata tables, indices, gaps between chunks) is
+ * allocated once the chunks are in (tshm_writer_alloc_rest).
  */
 static int create_segment(struct load_run *r)
 {
@@ -237,8 +239,13 @@ static int create_segment(struct load_run *r)
 	r->res->generation = tshm_writer_generation(r->w);
 	snprintf(r->res->segment, sizeof(r->res->segment), "%s", tshm_writer_segment_name(r->w));
 	ctx->w = r->w;
+	rc = set_destinations(r);
+	if (rc < 0)
+		return rc;
+	if (ctx->write_mode == TSHM__LOAD_WRITE_PWRITE && segment_offsets(r) < 0)
+		ctx->write_mode = TSHM__LOAD_WRITE_MAP;
 	ctx->alloc_in_pool = ctx->write_mode == TSHM__LOAD_WRITE_PREFAULT && ctx->nextents > 0;
-	if (!ctx->alloc_in_pool) {
+	if (ctx->write_mode != TSHM__LOAD_WRITE_PWRITE && !ctx->alloc_in_pool) {
 		uint64_t start = tshm_writer_alloc_start(r->w);
 
 		rc = tshm_writer_alloc(r->w, start, tshm_writer_size(r->w) - start);
@@ -246,10 +253,7 @@ static int create_segment(struct load_run *r)
 			return tshm__load_fail(ctx, rc, "allocating the segment of %s (%s): %s",
 					       r->res->bundle, size, tshm_strerror(rc));
 	}
-	rc = set_destinations(r);
-	if (rc == 0 && ctx->write_mode == TSHM__LOAD_WRITE_PWRITE && segment_offsets(r) < 0)
-		ctx->write_mode = TSHM__LOAD_WRITE_MAP;
-	return rc;
+	return 0;
 }
 
 static int commit_publish(struct load_run *r)
@@ -301,6 +305,9 @@ static int load(struct load_run *r)
 	r->res->t_create = lap(r);
 	if (rc == 0)
 		rc = tshm__load_read_all(ctx);
+	if (rc == 0 && (rc = tshm_writer_alloc_rest(r->w)) < 0)
+		tshm__load_fail(ctx, rc, "allocating the rest of the segment: %s",
+				tshm_strerror(rc));
 	if (rc == 0 && (rc = tshm_bundle_fill_meta(r->b, r->w)) < 0)
 		tshm__load_fail(ctx, rc, "writing the metadata tables: %s", tshm_strerror(rc));
 	r->res->t_decode = lap(r);

@@ -103,7 +103,7 @@ static int decode_to(struct tshm__load_ctx *ctx, struct tshm_chunk_decoder *d, u
 	case TSHM__LOAD_WRITE_PWRITE:
 		rc = tshm__chunk_decode_why(d, c, src, c->clen, stage, why);
 		if (rc == 0 && (rc = put(ctx->seg_fd, stage, c->rlen, ctx->dst_off[i])) < 0)
-			*why = "writing the segment failed";
+			*why = "writing (and so allocating) the segment failed";
 		return rc;
 	case TSHM__LOAD_WRITE_POPULATE:
 		a = (uintptr_t)ctx->dst[i] & ~(uintptr_t)4095;

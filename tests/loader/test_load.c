@@ -509,7 +509,7 @@ static int shm_entries(void)
 /* The child of test_load_shm_full: 0, 77 to skip, or the failed step. */
 static int shm_full_child(struct fx *f)
 {
-	static const char *const modes[] = {"prefault", "pwrite", "map", "populate"};
+	static const char *const modes[] = {"pwrite", "prefault", "map", "populate"};
 	struct tshm_catalog *cat = NULL;
 
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
@@ -525,7 +525,8 @@ static int shm_full_child(struct fx *f)
 
 		setenv("TICKSHM_LOAD_WRITE", modes[i], 1);
 		rc = tshm_load_run(cat, f->dir, &o, &r);
-		if (rc != -ENOSPC || r.status != 0 || !strstr(r.error, "allocating")) {
+		if (rc != -ENOSPC || r.status != 0 || !strstr(r.error, "allocating") ||
+		    !strstr(r.error, "No space left")) {
 			fprintf(stderr, "%s: %d %s\n", modes[i], rc, r.error);
 			return 10 + (int)i;
 		}
