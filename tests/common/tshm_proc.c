@@ -3,11 +3,13 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -211,6 +213,31 @@ void tshm_test_expect_exit(pid_t pid, int timeout_ms, int code, const char *fmt,
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	expect_end(pid, timeout_ms, 0, code, what);
+}
+
+void tshm_test_expect_ok_or_skip(pid_t pid, int timeout_ms, const char *what)
+{
+	char buf[64];
+	int st = 0;
+	int rc = tshm_test_reap(pid, timeout_ms, &st);
+
+	if (rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) == TSHM_TEST_EXIT_SKIP)
+		skip();
+	if (rc < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("%s (pid %d) ended with %s, expected exit 0", what, (int)pid,
+			 rc < 0 ? "a timeout or waitpid error"
+				: tshm_test_status_str(st, buf, sizeof(buf)));
+}
+
+int tshm_test_private_shm(const char *size)
+{
+	char opt[64];
+
+	snprintf(opt, sizeof(opt), "size=%s", size);
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("tmpfs", "/dev/shm", "tmpfs", 0, opt) < 0)
+		return -errno;
+	return 0;
 }
 
 void tshm_test_expect_signal(pid_t pid, int timeout_ms, int sig, const char *fmt, ...)

@@ -130,6 +130,24 @@ void tshm_test_expect_exit(pid_t pid, int timeout_ms, int code, const char *fmt,
 void tshm_test_expect_signal(pid_t pid, int timeout_ms, int sig, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* The exit code with which a child asks for a skip (e.g. not root). */
+#define TSHM_TEST_EXIT_SKIP 77
+
+/*
+ * tshm_test_expect_ok_or_skip - reap @pid within @timeout_ms; skip the
+ * test if it exited with TSHM_TEST_EXIT_SKIP, fail it unless it exited
+ * with 0. @what names the child in messages.
+ */
+void tshm_test_expect_ok_or_skip(pid_t pid, int timeout_ms, const char *what);
+
+/*
+ * tshm_test_private_shm - in a child: mount a tmpfs of @size (a mount
+ * option such as "1m") over /dev/shm in a mount namespace of its own, so
+ * that it can fill /dev/shm without touching the real one. Needs root.
+ * Returns 0 or -errno.
+ */
+int tshm_test_private_shm(const char *size);
+
 /* ---- pipes ----------------------------------------------------------------- */
 
 /*

@@ -6,13 +6,10 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define XXH_INLINE_ALL
@@ -1396,7 +1393,7 @@ static void test_layout_writer_defer_alloc(void **state)
 }
 
 /* The child of test_layout_writer_defer_alloc_enospc, with /dev/shm a
- * 2 MiB tmpfs of its own: 0, 77 to skip, or the number of the failed step. */
+ * 2 MiB tmpfs of its own: 0, TSHM_TEST_EXIT_SKIP, or the number of the failed step. */
 static int defer_enospc_child(void)
 {
 	static const struct tshm_test_bundle big = {
@@ -1408,9 +1405,8 @@ static int defer_enospc_child(void)
 	char name[TSHM_SEGNAME_MAX];
 	uint64_t start;
 
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-	    mount("tmpfs", "/dev/shm", "tmpfs", 0, "size=2m") < 0)
-		return 77;
+	if (tshm_test_private_shm("2m") < 0)
+		return TSHM_TEST_EXIT_SKIP;
 	tshm_test_spec(&big, &spec);
 	if (tshm_catalog_open(&cat, NULL, TSHM_CATALOG_CREATE) < 0)
 		return 1;
@@ -1437,19 +1433,11 @@ static int defer_enospc_child(void)
 static void test_layout_writer_defer_alloc_enospc(void **state)
 {
 	pid_t pid = tshm_test_fork(30);
-	int status = 0;
 
 	(void)state;
 	if (pid == 0)
 		_exit(defer_enospc_child());
-	assert_int_equal(tshm_test_reap(pid, 30000, &status), 0);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
-		skip(); /* no mount namespace: not root */
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		char buf[64];
-
-		fail_msg("child: %s", tshm_test_status_str(status, buf, sizeof(buf)));
-	}
+	tshm_test_expect_ok_or_skip(pid, 30000, "writer on a full /dev/shm");
 }
 
 /* The exported schema is what a segment lays out. */

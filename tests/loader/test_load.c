@@ -21,16 +21,13 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/magic.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tickshm/bundle.h"
@@ -506,15 +503,14 @@ static int shm_entries(void)
 	return n;
 }
 
-/* The child of test_load_shm_full: 0, 77 to skip, or the failed step. */
+/* The child of test_load_shm_full: 0, TSHM_TEST_EXIT_SKIP, or the failed step. */
 static int shm_full_child(struct fx *f)
 {
 	static const char *const modes[] = {"pwrite", "prefault", "map", "populate"};
 	struct tshm_catalog *cat = NULL;
 
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-	    mount("tmpfs", "/dev/shm", "tmpfs", 0, "size=1m") < 0)
-		return 77;
+	if (tshm_test_private_shm("1m") < 0)
+		return TSHM_TEST_EXIT_SKIP;
 	if (tshm_catalog_open(&cat, NULL, TSHM_CATALOG_CREATE) < 0)
 		return 1;
 	for (unsigned i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
@@ -549,21 +545,13 @@ static void test_load_shm_full(void **state)
 	struct fx *f = *state;
 	struct tshm_load_result r;
 	struct tshm_descriptor d;
-	int status = 0;
 	pid_t pid;
 
 	make_bundle(f, 3, 3, 8000, 9);
 	pid = tshm_test_fork(60);
 	if (pid == 0)
 		_exit(shm_full_child(f));
-	assert_int_equal(tshm_test_reap(pid, 60000, &status), 0);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
-		skip(); /* no mount namespace: not root */
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		char buf[64];
-
-		fail_msg("child: %s", tshm_test_status_str(status, buf, sizeof(buf)));
-	}
+	tshm_test_expect_ok_or_skip(pid, 60000, "loads on a full /dev/shm");
 	assert_int_equal(tshm_catalog_lookup(f->cat, BUNDLE, &d), -ENOENT);
 	load_ok(f, NULL, &r); /* with room, the same bundle loads */
 	check_round_trip(f->cat, f->dir, BUNDLE);
