@@ -236,7 +236,8 @@ TSHM_EXPORT int tshm_writer_fd(const struct tshm_writer *w);
  * the segment (rounded out to whole pages) with MADV_POPULATE_WRITE, or
  * fallocate on kernels before 5.14, so that a full /dev/shm is an error
  * here instead of a SIGBUS on first touch. Only needed with
- * TSHM_WRITER_DEFER_ALLOC (a no-op cost otherwise: the pages exist).
+ * TSHM_WRITER_DEFER_ALLOC (otherwise the pages exist and this only maps
+ * them).
  * Returns 0; -EINVAL for a range beyond the segment or after commit;
  * -ENOSPC (/dev/shm full); -ENOMEM; -errno. Thread-safe (ranges may
  * overlap; pages already allocated cost a page-table walk).
@@ -247,9 +248,9 @@ TSHM_EXPORT int tshm_writer_alloc(struct tshm_writer *w, uint64_t off, uint64_t 
  * tshm_writer_alloc_rest - allocate every page of the segment not
  * allocated yet (the holes tmpfs reports through SEEK_HOLE), e.g. after
  * the bulk was written with pwrite(): the gaps between what was written,
- * before writing them through the mapping. Commit calls it too. Returns 0;
- * -EINVAL after commit; -ENOSPC; -ENOMEM; -errno. Not thread-safe per
- * writer.
+ * before writing them through the mapping. Commit calls it too; once it
+ * has found no hole it returns at once. Returns 0; -EINVAL after commit;
+ * -ENOSPC; -ENOMEM; -errno. Not thread-safe per writer.
  */
 TSHM_EXPORT int tshm_writer_alloc_rest(struct tshm_writer *w);
 
