@@ -21,6 +21,7 @@ int tshm_ltest_fx_setup(void **state)
 		free(f);
 		return -1;
 	}
+	snprintf(f->bundle, sizeof(f->bundle), "%s/bundle", f->dir);
 	*state = f;
 	return 0;
 }

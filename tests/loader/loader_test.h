@@ -20,6 +20,7 @@
 /* The common cmocka fixture: a fresh temporary directory and the catalog. */
 struct tshm_ltest_fx {
 	char dir[64];
+	char bundle[128]; /* <dir>/bundle, for a bundle the test creates */
 	struct tshm_catalog *cat;
 };
 

@@ -18,36 +18,6 @@
 #include "loader_test.h"
 #include "tshm_proc.h"
 
-struct fx {
-	char dir[64];
-	char bundle[128]; /* <dir>/bundle: created by the first transaction */
-	struct tshm_catalog *cat;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	if (!f || tshm_test_mkdtemp(f->dir, sizeof(f->dir)) < 0 ||
-	    tshm_test_fixture_setup(&f->cat) < 0) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->bundle, sizeof(f->bundle), "%s/bundle", f->dir);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	tshm_test_fixture_teardown(&f->cat);
-	tshm_test_rmtree(f->dir);
-	free(f);
-	return 0;
-}
-
 static const struct tshm_ltest_spec v1 = {3, 2, 120, 1};
 static const struct tshm_ltest_spec v2 = {4, 3, 150, 2}; /* more of everything, other values */
 static const struct tshm_ltest_spec v3 = {4, 3, 90, 3};	 /* replaces every chunk of v1 and v2 */
@@ -70,7 +40,7 @@ static int count_files(const char *dir)
 }
 
 /* Write @s in a child that TICKSHM_TEST_CRASH_AT kills at @point. */
-static void crash_txn(struct fx *f, const char *point, const struct tshm_ltest_spec *s)
+static void crash_txn(struct tshm_ltest_fx *f, const char *point, const struct tshm_ltest_spec *s)
 {
 	pid_t pid = tshm_test_fork(TSHM_TEST_CHILD_LIFETIME_S);
 
@@ -83,7 +53,8 @@ static void crash_txn(struct fx *f, const char *point, const struct tshm_ltest_s
 }
 
 /* The bundle holds exactly @s: loaded, hashed, verified and compared. */
-static void expect_content(struct fx *f, const struct tshm_ltest_spec *s, uint64_t orphans)
+static void expect_content(struct tshm_ltest_fx *f, const struct tshm_ltest_spec *s,
+			   uint64_t orphans)
 {
 	struct tshm_verify_report rep;
 	struct tshm_view *v;
@@ -103,7 +74,7 @@ static void expect_content(struct fx *f, const struct tshm_ltest_spec *s, uint64
 	tshm_view_unref(v);
 }
 
-static void crash_case(struct fx *f, const char *point, int committed)
+static void crash_case(struct tshm_ltest_fx *f, const char *point, int committed)
 {
 	TSHM_TEST_CHECK(tshm_ltest_put_bundle(f->bundle, "crash", &v1));
 	crash_txn(f, point, &v2);
@@ -138,7 +109,7 @@ static void test_bundle_crash_before_cleanup(void **state)
 /* A crash in the transaction that creates the bundle leaves no bundle. */
 static void test_bundle_crash_first_txn(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_verify_report rep;
 	struct tshm_bundle *b;
 
@@ -153,7 +124,7 @@ static void test_bundle_crash_first_txn(void **state)
 /* A reader open across the crash and the recovery keeps its files. */
 static void test_bundle_crash_reader_survives(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_verify_report rep;
 	struct tshm_bundle *b;
 
@@ -171,12 +142,18 @@ static void test_bundle_crash_reader_survives(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_bundle_crash_before_sync, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bundle_crash_before_commit, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bundle_crash_after_commit, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bundle_crash_before_cleanup, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bundle_crash_first_txn, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bundle_crash_reader_survives, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bundle_crash_before_sync, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_bundle_crash_before_commit, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_bundle_crash_after_commit, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_bundle_crash_before_cleanup, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_bundle_crash_first_txn, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_bundle_crash_reader_survives, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
 	};
 
 	tshm_test_ns_init("bcrash");

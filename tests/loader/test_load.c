@@ -35,50 +35,20 @@
 
 #define BUNDLE "ldb"
 
-struct fx {
-	struct tshm_catalog *cat;
-	char tmp[64];  /* tshm_test_mkdtemp'd directory, removed at teardown */
-	char dir[128]; /* the bundle directory inside it */
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	if (tshm_test_mkdtemp(f->tmp, sizeof(f->tmp)) < 0 || tshm_test_fixture_setup(&f->cat) < 0) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->dir, sizeof(f->dir), "%s/bundle", f->tmp);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	tshm_test_fixture_teardown(&f->cat);
-	tshm_test_rmtree(f->tmp);
-	free(f);
-	return 0;
-}
-
 /* A bundle of @nassets x @ndays with @trades trades a day. */
-static void make_bundle(struct fx *f, uint32_t nassets, uint32_t ndays, uint32_t trades,
+static void make_bundle(struct tshm_ltest_fx *f, uint32_t nassets, uint32_t ndays, uint32_t trades,
 			uint64_t seed)
 {
-	TSHM_TEST_CHECK(tshm_ltest_make_bundle(f->dir, BUNDLE, nassets, ndays, trades, seed));
+	TSHM_TEST_CHECK(tshm_ltest_make_bundle(f->bundle, BUNDLE, nassets, ndays, trades, seed));
 }
 
-static int load(struct fx *f, const struct tshm_load_opts *o, struct tshm_load_result *r)
+static int load(struct tshm_ltest_fx *f, const struct tshm_load_opts *o, struct tshm_load_result *r)
 {
-	return tshm_load_run(f->cat, f->dir, o, r);
+	return tshm_load_run(f->cat, f->bundle, o, r);
 }
 
-static void load_ok(struct fx *f, const struct tshm_load_opts *o, struct tshm_load_result *r)
+static void load_ok(struct tshm_ltest_fx *f, const struct tshm_load_opts *o,
+		    struct tshm_load_result *r)
 {
 	int rc = load(f, o, r);
 
@@ -183,7 +153,7 @@ static void on_progress(uint64_t done, uint64_t total, void *arg)
 
 static void test_load_round_trip(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_load_result r;
 	struct prog p = {0};
 	struct tshm_load_opts o = {.progress = on_progress, .progress_arg = &p};
@@ -202,12 +172,12 @@ static void test_load_round_trip(void **state)
 	/* Progress ends at the total and never goes back. */
 	assert_true(p.calls >= 1 && !p.backwards);
 	assert_true(p.last == r.raw_bytes && p.total == r.raw_bytes);
-	check_round_trip(f->cat, f->dir, BUNDLE);
+	check_round_trip(f->cat, f->bundle, BUNDLE);
 }
 
 static void test_load_idempotent(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_load_result r1, r2;
 	struct tshm_descriptor d1, d2;
 	char before[4096], after[4096];
@@ -230,7 +200,7 @@ static void test_load_idempotent(void **state)
 
 static void test_load_force_new_generation(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_load_opts o = {.flags = TSHM_LOAD_FORCE};
 	struct tshm_load_result r1, r2;
 	char g1[TSHM_SEGNAME_MAX];
@@ -248,7 +218,7 @@ static void test_load_force_new_generation(void **state)
 	assert_int_equal(tshm_test_shm_exists(g1), 0); /* previous generation unlinked */
 	assert_int_equal(tshm_view_verify(old), 0);
 	tshm_view_unref(old);
-	check_round_trip(f->cat, f->dir, BUNDLE);
+	check_round_trip(f->cat, f->bundle, BUNDLE);
 }
 
 static int on_tmpfs(const char *path)
@@ -261,7 +231,7 @@ static int on_tmpfs(const char *path)
 /* Every read path gives the same segment. */
 static void test_load_read_paths(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	static const struct tshm_load_opts paths[] = {
 	    {.flags = TSHM_LOAD_FORCE, .direct = TSHM_LOAD_DIRECT_ON},
 	    {.flags = TSHM_LOAD_FORCE, .direct = TSHM_LOAD_DIRECT_OFF},
@@ -282,28 +252,28 @@ static void test_load_read_paths(void **state)
 		if (paths[i].direct == TSHM_LOAD_DIRECT_OFF)
 			assert_int_equal(r.direct_files, 0);
 		/* tmpfs has no O_DIRECT: the loader falls back to the page cache. */
-		if (paths[i].direct == TSHM_LOAD_DIRECT_ON && !on_tmpfs(f->dir))
+		if (paths[i].direct == TSHM_LOAD_DIRECT_ON && !on_tmpfs(f->bundle))
 			assert_true(r.direct_files > 0);
-		check_round_trip(f->cat, f->dir, BUNDLE);
+		check_round_trip(f->cat, f->bundle, BUNDLE);
 	}
 	/* Without io_uring (seccomp, io_uring_disabled): the same loop on pread. */
 	setenv("TICKSHM_TEST_LOAD_PREAD", "1", 1);
 	load_ok(f, &paths[2], &r);
 	load_ok(f, &paths[0], &r);
 	unsetenv("TICKSHM_TEST_LOAD_PREAD");
-	check_round_trip(f->cat, f->dir, BUNDLE);
+	check_round_trip(f->cat, f->bundle, BUNDLE);
 	/* Every way of writing the segment (the default is prefault). */
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		setenv("TICKSHM_LOAD_WRITE", modes[i], 1);
 		load_ok(f, &paths[i % 2 ? 3 : 2], &r);
 		unsetenv("TICKSHM_LOAD_WRITE");
-		check_round_trip(f->cat, f->dir, BUNDLE);
+		check_round_trip(f->cat, f->bundle, BUNDLE);
 	}
 }
 
 static void test_load_name_override(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_load_opts o = {.name = "other-name"};
 	struct tshm_load_result r;
 	struct tshm_descriptor d;
@@ -312,7 +282,7 @@ static void test_load_name_override(void **state)
 	load_ok(f, &o, &r);
 	assert_string_equal(r.bundle, "other-name");
 	assert_int_equal(tshm_catalog_lookup(f->cat, BUNDLE, &d), -ENOENT);
-	check_round_trip(f->cat, f->dir, "other-name");
+	check_round_trip(f->cat, f->bundle, "other-name");
 	o.name = "bad/name";
 	assert_int_equal(load(f, &o, &r), -TSHM_ENAME);
 	assert_true(r.error[0] != '\0');
@@ -357,7 +327,8 @@ static void chunk_words(const char *dir, size_t i, char *sid, size_t slen, char 
 }
 
 /* A failed load publishes nothing and leaves the segments as they were. */
-static void expect_failure(struct fx *f, const struct tshm_load_opts *o, int want, const char *what)
+static void expect_failure(struct tshm_ltest_fx *f, const struct tshm_load_opts *o, int want,
+			   const char *what)
 {
 	struct tshm_descriptor d1, d2;
 	struct tshm_load_result r;
@@ -381,7 +352,7 @@ static void expect_failure(struct fx *f, const struct tshm_load_opts *o, int wan
 
 static void test_load_bit_flip_names_chunk(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_load_result r;
 	struct tshm_load_opts o = {.flags = TSHM_LOAD_FORCE};
 	char sid[64], day[64];
@@ -391,14 +362,14 @@ static void test_load_bit_flip_names_chunk(void **state)
 
 	make_bundle(f, 3, 3, 1000, 7);
 	load_ok(f, NULL, &r);
-	TSHM_TEST_CHECK(tshm_bundle_open(&b, f->dir, 0));
+	TSHM_TEST_CHECK(tshm_bundle_open(&b, f->bundle, 0));
 	tshm_bundle_chunks(b, &n);
 	tshm_bundle_close(b);
 	victim = n / 2;
-	flip_bit(f->dir, victim);
+	flip_bit(f->bundle, victim);
 	expect_failure(f, &o, -TSHM_ECORRUPT, "bit flip");
 	assert_int_equal(load(f, &o, &r), -TSHM_ECORRUPT);
-	chunk_words(f->dir, victim, sid, sizeof(sid), day, sizeof(day));
+	chunk_words(f->bundle, victim, sid, sizeof(sid), day, sizeof(day));
 	if (!strstr(r.error, sid) || !strstr(r.error, day))
 		fail_msg("error '%s' does not name the chunk (%s, %s)", r.error, sid, day);
 	/* The published generation is intact. */
@@ -413,7 +384,7 @@ static void test_load_bit_flip_names_chunk(void **state)
 
 static void test_load_truncated_file(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_load_result r;
 	struct tshm_bundle *b;
 	const struct tshm_chunk *c;
@@ -423,7 +394,7 @@ static void test_load_truncated_file(void **state)
 
 	make_bundle(f, 2, 3, 1000, 8);
 	load_ok(f, NULL, &r);
-	TSHM_TEST_CHECK(tshm_bundle_open(&b, f->dir, 0));
+	TSHM_TEST_CHECK(tshm_bundle_open(&b, f->bundle, 0));
 	c = tshm_bundle_chunks(b, &n);
 	TSHM_TEST_CHECK(tshm_bundle_file_path(b, c[n - 1].file_id, path, sizeof(path)));
 	off = (off_t)(c[n - 1].offset + 1);
@@ -437,7 +408,7 @@ static void test_load_truncated_file(void **state)
 
 static void test_load_max_segment_enospc(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_load_opts o = {.max_segment = 64 << 10};
 	struct tshm_load_result r;
 	struct tshm_descriptor d;
@@ -450,7 +421,7 @@ static void test_load_max_segment_enospc(void **state)
 	assert_int_equal(tshm_test_ns_count(), 1); /* the catalog only */
 	/* The catalog slot was given back: the next load works, as generation 1 or later. */
 	load_ok(f, NULL, &r);
-	check_round_trip(f->cat, f->dir, BUNDLE);
+	check_round_trip(f->cat, f->bundle, BUNDLE);
 	/* And with a published generation, a capped reload changes nothing. */
 	o.flags = TSHM_LOAD_FORCE;
 	o.max_segment = 4096;
@@ -464,7 +435,7 @@ static void test_load_max_segment_enospc(void **state)
  */
 static void test_load_fallocate_enospc(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_load_result r;
 	struct tshm_descriptor d;
 	pid_t pid;
@@ -478,14 +449,14 @@ static void test_load_fallocate_enospc(void **state)
 		signal(SIGXFSZ, SIG_IGN);
 		if (setrlimit(RLIMIT_FSIZE, &lim) < 0)
 			_exit(3);
-		rc = tshm_load_run(f->cat, f->dir, NULL, &r);
+		rc = tshm_load_run(f->cat, f->bundle, NULL, &r);
 		_exit(rc == -ENOSPC && r.status == 0 && strstr(r.error, "segment") ? 0 : 1);
 	}
 	tshm_test_expect_exit(pid, 60000, 0, "loader under RLIMIT_FSIZE");
 	assert_int_equal(tshm_catalog_lookup(f->cat, BUNDLE, &d), -ENOENT);
 	assert_int_equal(tshm_test_ns_count(), 1); /* the catalog only */
 	load_ok(f, NULL, &r);			   /* the slot was given back */
-	check_round_trip(f->cat, f->dir, BUNDLE);
+	check_round_trip(f->cat, f->bundle, BUNDLE);
 }
 
 /* Entries in /dev/shm, or -1. */
@@ -504,7 +475,7 @@ static int shm_entries(void)
 }
 
 /* The child of test_load_shm_full: 0, TSHM_TEST_EXIT_SKIP, or the failed step. */
-static int shm_full_child(struct fx *f)
+static int shm_full_child(struct tshm_ltest_fx *f)
 {
 	static const char *const modes[] = {"pwrite", "prefault", "map", "populate"};
 	struct tshm_catalog *cat = NULL;
@@ -520,7 +491,7 @@ static int shm_full_child(struct fx *f)
 		int rc;
 
 		setenv("TICKSHM_LOAD_WRITE", modes[i], 1);
-		rc = tshm_load_run(cat, f->dir, &o, &r);
+		rc = tshm_load_run(cat, f->bundle, &o, &r);
 		if (rc != -ENOSPC || r.status != 0 || !strstr(r.error, "allocating") ||
 		    !strstr(r.error, "No space left")) {
 			fprintf(stderr, "%s: %d %s\n", modes[i], rc, r.error);
@@ -542,7 +513,7 @@ static int shm_full_child(struct fx *f)
  */
 static void test_load_shm_full(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_load_result r;
 	struct tshm_descriptor d;
 	pid_t pid;
@@ -554,30 +525,30 @@ static void test_load_shm_full(void **state)
 	tshm_test_expect_ok_or_skip(pid, 60000, "loads on a full /dev/shm");
 	assert_int_equal(tshm_catalog_lookup(f->cat, BUNDLE, &d), -ENOENT);
 	load_ok(f, NULL, &r); /* with room, the same bundle loads */
-	check_round_trip(f->cat, f->dir, BUNDLE);
+	check_round_trip(f->cat, f->bundle, BUNDLE);
 }
 
 static void test_load_bad_args(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_load_result r;
 	char missing[160];
 
 	make_bundle(f, 1, 1, 10, 10);
-	assert_int_equal(tshm_load_run(f->cat, f->dir, &(struct tshm_load_opts){.flags = 0x80}, &r),
-			 -EINVAL);
-	assert_int_equal(tshm_load_run(f->cat, f->dir, &(struct tshm_load_opts){.direct = 9}, &r),
-			 -EINVAL);
 	assert_int_equal(
-	    tshm_load_run(f->cat, f->dir, &(struct tshm_load_opts){.nthreads = 100000}, &r),
+	    tshm_load_run(f->cat, f->bundle, &(struct tshm_load_opts){.flags = 0x80}, &r), -EINVAL);
+	assert_int_equal(
+	    tshm_load_run(f->cat, f->bundle, &(struct tshm_load_opts){.direct = 9}, &r), -EINVAL);
+	assert_int_equal(
+	    tshm_load_run(f->cat, f->bundle, &(struct tshm_load_opts){.nthreads = 100000}, &r),
 	    -EINVAL);
 	assert_int_equal(
-	    tshm_load_run(f->cat, f->dir, &(struct tshm_load_opts){.queue_depth = 100000}, &r),
+	    tshm_load_run(f->cat, f->bundle, &(struct tshm_load_opts){.queue_depth = 100000}, &r),
 	    -EINVAL);
-	assert_int_equal(tshm_load_run(NULL, f->dir, NULL, &r), -EINVAL);
+	assert_int_equal(tshm_load_run(NULL, f->bundle, NULL, &r), -EINVAL);
 	assert_int_equal(tshm_load_run(f->cat, NULL, NULL, &r), -EINVAL);
-	assert_int_equal(tshm_load_run(f->cat, f->dir, NULL, NULL), -EINVAL);
-	snprintf(missing, sizeof(missing), "%s/nope", f->tmp);
+	assert_int_equal(tshm_load_run(f->cat, f->bundle, NULL, NULL), -EINVAL);
+	snprintf(missing, sizeof(missing), "%s/nope", f->dir);
 	assert_int_equal(tshm_load_run(f->cat, missing, NULL, &r), -ENOENT);
 	assert_true(strstr(r.error, missing) != NULL);
 	assert_int_equal(tshm_test_ns_count(), 1);
@@ -586,10 +557,10 @@ static void test_load_bad_args(void **state)
 /* A bundle without chunks (no assets yet) loads as an empty segment. */
 static void test_load_empty_bundle(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_load_result r;
 	struct tshm_view *v;
-	int rc = tshm_ltest_make_bundle(f->dir, BUNDLE, 0, 1, 0, 12);
+	int rc = tshm_ltest_make_bundle(f->bundle, BUNDLE, 0, 1, 0, 12);
 
 	if (rc < 0)
 		fail_msg("no empty bundle from the helper: %s", tshm_strerror(rc));
@@ -605,7 +576,7 @@ static void test_load_empty_bundle(void **state)
  * state is one complete generation and nothing else. */
 static void test_load_concurrent(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_test_seglist l;
 	struct tshm_view *v;
 	pid_t pid[3];
@@ -620,7 +591,7 @@ static void test_load_concurrent(void **state)
 			int rc = tshm_catalog_open(&cat, NULL, TSHM_CATALOG_RDWR);
 
 			if (rc == 0)
-				rc = tshm_load_run(cat, f->dir, &o, &r);
+				rc = tshm_load_run(cat, f->bundle, &o, &r);
 			_exit(rc == 0 || rc == -ESTALE ? 0 : 1);
 		}
 	}
@@ -637,13 +608,13 @@ static void test_load_concurrent(void **state)
 /* A read-only catalog cannot take a new generation. */
 static void test_load_readonly_catalog(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_catalog *ro;
 	struct tshm_load_result r;
 
 	make_bundle(f, 1, 1, 10, 11);
 	TSHM_TEST_CHECK(tshm_catalog_open(&ro, NULL, 0));
-	assert_int_equal(tshm_load_run(ro, f->dir, NULL, &r), -EBADF);
+	assert_int_equal(tshm_load_run(ro, f->bundle, NULL, &r), -EBADF);
 	tshm_catalog_close(ro);
 	assert_int_equal(tshm_test_ns_count(), 1);
 }
@@ -651,20 +622,34 @@ static void test_load_readonly_catalog(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_load_round_trip, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_load_idempotent, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_load_force_new_generation, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_load_read_paths, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_load_name_override, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_load_bit_flip_names_chunk, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_load_truncated_file, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_load_max_segment_enospc, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_load_fallocate_enospc, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_load_shm_full, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_load_bad_args, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_load_readonly_catalog, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_load_empty_bundle, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_load_concurrent, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_round_trip, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_load_idempotent, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_load_force_new_generation, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_load_read_paths, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_load_name_override, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_load_bit_flip_names_chunk, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_load_truncated_file, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_load_max_segment_enospc, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_load_fallocate_enospc, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_load_shm_full, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_load_bad_args, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_load_readonly_catalog, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_load_empty_bundle, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_load_concurrent, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
 	};
 
 	tshm_test_ns_init("load");

@@ -28,42 +28,11 @@
 #define BUNDLE "crashld"
 #define SETTLE_MS 5000
 
-struct fx {
-	struct tshm_catalog *cat;
-	char tmp[64];
-	char dir[128];
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	if (tshm_test_mkdtemp(f->tmp, sizeof(f->tmp)) < 0 || tshm_test_fixture_setup(&f->cat) < 0) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->dir, sizeof(f->dir), "%s/bundle", f->tmp);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	tshm_test_fixture_teardown(&f->cat);
-	tshm_test_rmtree(f->tmp);
-	free(f);
-	return 0;
-}
-
-static uint64_t load_ok(struct fx *f)
+static uint64_t load_ok(struct tshm_ltest_fx *f)
 {
 	struct tshm_load_opts o = {.flags = TSHM_LOAD_FORCE};
 	struct tshm_load_result r;
-	int rc = tshm_load_run(f->cat, f->dir, &o, &r);
+	int rc = tshm_load_run(f->cat, f->bundle, &o, &r);
 
 	if (rc < 0)
 		fail_msg("tshm_load_run: %s: %s", tshm_strerror(rc), r.error);
@@ -71,7 +40,7 @@ static uint64_t load_ok(struct fx *f)
 }
 
 /* In a child: load with TICKSHM_TEST_CRASH_AT=@step (NULL: none). Never returns. */
-static void child_load(const struct fx *f, const char *step)
+static void child_load(const struct tshm_ltest_fx *f, const char *step)
 {
 	struct tshm_load_opts o = {.flags = TSHM_LOAD_FORCE};
 	struct tshm_catalog *cat;
@@ -81,10 +50,10 @@ static void child_load(const struct fx *f, const char *step)
 		setenv("TICKSHM_TEST_CRASH_AT", step, 1);
 	if (tshm_catalog_open(&cat, NULL, TSHM_CATALOG_RDWR) < 0)
 		_exit(3);
-	_exit(tshm_load_run(cat, f->dir, &o, &r) == 0 ? 0 : 1);
+	_exit(tshm_load_run(cat, f->bundle, &o, &r) == 0 ? 0 : 1);
 }
 
-static void crash_at(const struct fx *f, const char *step)
+static void crash_at(const struct tshm_ltest_fx *f, const char *step)
 {
 	pid_t pid = tshm_test_fork(TSHM_TEST_CHILD_LIFETIME_S);
 
@@ -121,7 +90,7 @@ static void gc_settled(const char *current)
 }
 
 /* The published generation is complete and right; returns it. */
-static uint64_t check_published(struct fx *f, uint64_t want_gen)
+static uint64_t check_published(struct tshm_ltest_fx *f, uint64_t want_gen)
 {
 	struct tshm_descriptor d;
 	struct tshm_view *v;
@@ -143,10 +112,10 @@ static void test_load_crash_points(void **state)
 	    "before_fallocate", "before_header",      "before_chmod",  "before_publish",
 	    "load_mid_decode",	"load_before_commit", "before_unlink",
 	};
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	uint64_t gen;
 
-	TSHM_TEST_CHECK(tshm_ltest_make_bundle(f->dir, BUNDLE, 3, 4, 3000, 1));
+	TSHM_TEST_CHECK(tshm_ltest_make_bundle(f->bundle, BUNDLE, 3, 4, 3000, 1));
 	gen = load_ok(f);
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		int published = strcmp(steps[i], "before_unlink") == 0;
@@ -166,11 +135,11 @@ static void test_load_crash_points(void **state)
 /* No previous generation: a killed first load leaves nothing behind. */
 static void test_load_crash_first_load(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	struct tshm_descriptor d;
 	uint64_t gen;
 
-	TSHM_TEST_CHECK(tshm_ltest_make_bundle(f->dir, BUNDLE, 2, 2, 2000, 2));
+	TSHM_TEST_CHECK(tshm_ltest_make_bundle(f->bundle, BUNDLE, 2, 2, 2000, 2));
 	crash_at(f, "load_mid_decode");
 	assert_int_equal(tshm_catalog_lookup(f->cat, BUNDLE, &d), -ENOENT);
 	gc_settled(NULL);
@@ -181,10 +150,10 @@ static void test_load_crash_first_load(void **state)
 /* SIGKILL from the parent at random moments of a load. */
 static void test_load_crash_random(void **state)
 {
-	struct fx *f = *state;
+	struct tshm_ltest_fx *f = *state;
 	uint64_t gen, seed = (uint64_t)getpid();
 
-	TSHM_TEST_CHECK(tshm_ltest_make_bundle(f->dir, BUNDLE, 4, 5, 20000, 3));
+	TSHM_TEST_CHECK(tshm_ltest_make_bundle(f->bundle, BUNDLE, 4, 5, 20000, 3));
 	gen = load_ok(f);
 	for (int i = 0; i < 6; i++) {
 		pid_t pid = tshm_test_fork(TSHM_TEST_CHILD_LIFETIME_S);
@@ -214,9 +183,12 @@ static void test_load_crash_random(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_load_crash_points, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_load_crash_first_load, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_load_crash_random, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_crash_points, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_load_crash_first_load, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_load_crash_random, tshm_ltest_fx_setup,
+					    tshm_ltest_fx_teardown),
 	};
 
 	tshm_test_ns_init("loadcrash");
