@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Reference strategies, trade generator and slicing harness (ref_strategy.h). */
 #include "ref_strategy.h"
+#include "tshm_test.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -349,4 +350,21 @@ void harness_free(struct harness_out *out)
 	out->daily = NULL;
 	out->parts = NULL;
 	out->part_day = NULL;
+}
+
+struct ref_series ref_series_gen(uint64_t seed, uint64_t n, uint32_t ndays, int64_t base,
+				 int64_t step)
+{
+	struct ref_series s = {n, malloc((n ? n : 1) * 8), malloc((n ? n : 1) * 8)};
+
+	if (!s.ts || !s.price)
+		abort();
+	ref_gen_walk(seed, n, TSHM_TEST_T0, ndays, base, step, s.ts, s.price);
+	return s;
+}
+
+void ref_series_free(struct ref_series *s)
+{
+	free(s->ts);
+	free(s->price);
 }

@@ -62,6 +62,17 @@ int64_t ref_day(int64_t ts);
 void ref_gen_walk(uint64_t seed, uint64_t n, int64_t t0, uint32_t ndays, int64_t base, int64_t step,
 		  int64_t *ts, int64_t *price);
 
+/* A ref_gen_walk series over days from TSHM_TEST_T0, allocated. */
+struct ref_series {
+	uint64_t n;
+	int64_t *ts, *price;
+};
+
+/* ref_gen_walk into a new series (aborts if out of memory). */
+struct ref_series ref_series_gen(uint64_t seed, uint64_t n, uint32_t ndays, int64_t base,
+				 int64_t step);
+void ref_series_free(struct ref_series *s);
+
 /* Square root by Newton's method (the test support links no libm). */
 double ref_sqrt(double x);
 

@@ -16,27 +16,6 @@
 
 #define T0 TSHM_TEST_T0
 
-struct series {
-	uint64_t n;
-	int64_t *ts, *price;
-};
-
-static struct series gen(uint64_t seed, uint64_t n, uint32_t ndays, int64_t base, int64_t step)
-{
-	struct series s = {n, malloc((n ? n : 1) * 8), malloc((n ? n : 1) * 8)};
-
-	assert_non_null(s.ts);
-	assert_non_null(s.price);
-	ref_gen_walk(seed, n, T0, ndays, base, step, s.ts, s.price);
-	return s;
-}
-
-static void series_free(struct series *s)
-{
-	free(s->ts);
-	free(s->price);
-}
-
 static const struct tshm_metric *metric(const struct harness_out *h, const char *name)
 {
 	for (uint32_t i = 0; i < h->nm; i++)
@@ -62,7 +41,7 @@ static void expect_ref(const struct harness_out *h, const struct ref_result *r)
 	assert_true(__builtin_fabs(sharpe - r->sharpe) <= 1e-9 * (1 + __builtin_fabs(r->sharpe)));
 }
 
-static void run_ref(const struct series *s, const int64_t *p, const struct harness_opts *o)
+static void run_ref(const struct ref_series *s, const int64_t *p, const struct harness_opts *o)
 {
 	struct ref_result r;
 	struct harness_out h;
@@ -87,13 +66,14 @@ static void test_sma_cross_matches_reference(void **state)
 	};
 	(void)state;
 	for (uint64_t asset = 0; asset < 4; asset++) {
-		struct series s = gen(100 + asset, 6000 + 1500 * asset, 6 + (uint32_t)asset,
-				      10000 * (int64_t)(asset + 1), 1 + (int64_t)asset * 3);
+		struct ref_series s = ref_series_gen(
+		    100 + asset, 6000 + 1500 * asset, 6 + (uint32_t)asset,
+		    10000 * (int64_t)(asset + 1), 1 + (int64_t)asset * 3);
 
 		for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++)
 			for (size_t j = 0; j < sizeof(opts) / sizeof(opts[0]); j++)
 				run_ref(&s, params[i], &opts[j]);
-		series_free(&s);
+		ref_series_free(&s);
 	}
 }
 
@@ -128,7 +108,7 @@ static void test_sma_cross_large_prices(void **state)
 				 -(INT64_C(1) << 46) + 2500};
 	(void)state;
 	for (size_t b = 0; b < sizeof(bases) / sizeof(bases[0]); b++) {
-		struct series s = gen(7 + b, 4000, 4, 1000, 40);
+		struct ref_series s = ref_series_gen(7 + b, 4000, 4, 1000, 40);
 
 		int64_t lo = INT64_MAX, hi = INT64_MIN;
 
@@ -142,7 +122,7 @@ static void test_sma_cross_large_prices(void **state)
 		for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++)
 			for (size_t j = 0; j < sizeof(opts) / sizeof(opts[0]); j++)
 				run_ref(&s, params[i], &opts[j]);
-		series_free(&s);
+		ref_series_free(&s);
 	}
 }
 
@@ -150,21 +130,21 @@ static void test_sma_cross_large_prices(void **state)
 static void test_sma_cross_negative_prices(void **state)
 {
 	const int64_t p[] = {4, 16, 2};
-	struct series s = gen(31, 5000, 5, 500, 7);
+	struct ref_series s = ref_series_gen(31, 5000, 5, 500, 7);
 	struct harness_opts o = {100, 5, 0};
 
 	(void)state;
 	for (uint64_t i = 0; i < s.n; i++)
 		s.price[i] -= 520;
 	run_ref(&s, p, &o);
-	series_free(&s);
+	ref_series_free(&s);
 }
 
 /* Fewer rows than slow: no signal, nothing traded; zero rows: all zero. */
 static void test_sma_cross_short_series(void **state)
 {
 	const int64_t p[] = {5, 50, 3};
-	struct series s = gen(5, 49, 2, 1000, 5);
+	struct ref_series s = ref_series_gen(5, 49, 2, 1000, 5);
 	struct harness_opts o = {0, 0, 0};
 	struct harness_out h;
 
@@ -176,14 +156,14 @@ static void test_sma_cross_short_series(void **state)
 	assert_int_equal(metric(&h, "ticks")->value, 0);
 	assert_true(metric(&h, "sharpe")->real == 0);
 	harness_free(&h);
-	series_free(&s);
+	ref_series_free(&s);
 }
 
 /* Flat prices: F*slow == S*fast, signal 0, nothing traded even with a fee. */
 static void test_sma_cross_flat_prices(void **state)
 {
 	const int64_t p[] = {2, 5, 7};
-	struct series s = gen(9, 300, 2, 1000, 5);
+	struct ref_series s = ref_series_gen(9, 300, 2, 1000, 5);
 	struct harness_opts o = {0, 0, 0};
 	struct harness_out h;
 
@@ -197,14 +177,14 @@ static void test_sma_cross_flat_prices(void **state)
 	assert_int_equal(metric(&h, "ticks")->value, 300);
 	run_ref(&s, p, &o);
 	harness_free(&h);
-	series_free(&s);
+	ref_series_free(&s);
 }
 
 /* Money figures carry the price exponent; sharpe is real-only. */
 static void test_sma_cross_metric_units(void **state)
 {
 	const int64_t p[] = {5, 20, 1};
-	struct series s = gen(77, 3000, 5, 10000, 4);
+	struct ref_series s = ref_series_gen(77, 3000, 5, 10000, 4);
 	struct harness_opts o = {0, 0, 0};
 	struct harness_out h;
 	const struct tshm_metric *pnl, *dd, *sh, *tr;
@@ -222,7 +202,7 @@ static void test_sma_cross_metric_units(void **state)
 	assert_true(dd->value >= 0);
 	assert_true(tr->real == (double)tr->value);
 	harness_free(&h);
-	series_free(&s);
+	ref_series_free(&s);
 }
 
 static void test_sma_cross_params(void **state)
@@ -253,7 +233,7 @@ static void test_sma_cross_largest_window(void **state)
 {
 	const struct tshm_strategy *s = tshm_strategy_find("sma_cross");
 	int64_t p[] = {1000, 0, 0};
-	struct series ser = gen(3, 65536 + 600, 2, 100000, 50);
+	struct ref_series ser = ref_series_gen(3, 65536 + 600, 2, 100000, 50);
 	struct harness_opts o = {0, 0, 0};
 	struct ref_result r;
 	struct harness_out h;
@@ -268,7 +248,7 @@ static void test_sma_cross_largest_window(void **state)
 	assert_true(r.trades > 0);
 	harness_free(&h);
 	ref_result_free(&r);
-	series_free(&ser);
+	ref_series_free(&ser);
 }
 
 /* Long slices with a wide slow window: the price buffer wraps many times. */
@@ -276,13 +256,13 @@ static void test_sma_cross_long_slices(void **state)
 {
 	static const int64_t params[][3] = {{300, 1000, 1}, {7, 4000, 0}};
 	static const struct harness_opts opts[] = {{0, 0, 0}, {20000, 0, 0}, {9000, 5, 0}};
-	struct series s = gen(1234, 40000, 2, 100000, 9);
+	struct ref_series s = ref_series_gen(1234, 40000, 2, 100000, 9);
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++)
 		for (size_t j = 0; j < sizeof(opts) / sizeof(opts[0]); j++)
 			run_ref(&s, params[i], &opts[j]);
-	series_free(&s);
+	ref_series_free(&s);
 }
 
 int main(void)

@@ -17,29 +17,7 @@
 #include "ref_strategy.h"
 #include "tickshm/strategy.h"
 
-#define T0 TSHM_TEST_T0
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
-
-struct series {
-	uint64_t n;
-	int64_t *ts, *price;
-};
-
-static struct series gen(uint64_t seed, uint64_t n, uint32_t ndays, int64_t base, int64_t step)
-{
-	struct series s = {n, malloc((n ? n : 1) * 8), malloc((n ? n : 1) * 8)};
-
-	assert_non_null(s.ts);
-	assert_non_null(s.price);
-	ref_gen_walk(seed, n, T0, ndays, base, step, s.ts, s.price);
-	return s;
-}
-
-static void series_free(struct series *s)
-{
-	free(s->ts);
-	free(s->price);
-}
 
 /* Parameter sets exercised for each built-in (in its parameter order). */
 struct pset {
@@ -276,8 +254,9 @@ static void test_strategy_slicing_invariance(void **state)
 {
 	(void)state;
 	for (uint64_t asset = 0; asset < 3; asset++) {
-		struct series s = gen(500 + asset, 3000 + 1000 * asset, 5 + (uint32_t)asset,
-				      2000 * (int64_t)(asset + 1), 2 + (int64_t)asset);
+		struct ref_series s = ref_series_gen(
+		    500 + asset, 3000 + 1000 * asset, 5 + (uint32_t)asset,
+		    2000 * (int64_t)(asset + 1), 2 + (int64_t)asset);
 
 		for (size_t i = 0; i < N_OF(psets); i++) {
 			const struct tshm_strategy *st = tshm_strategy_find(psets[i].strategy);
@@ -298,7 +277,7 @@ static void test_strategy_slicing_invariance(void **state)
 			}
 			harness_free(&want);
 		}
-		series_free(&s);
+		ref_series_free(&s);
 	}
 }
 
@@ -314,7 +293,7 @@ static void test_strategy_warmup_is_needed(void **state)
 {
 	static const struct pset tight[] = {
 	    {"sma_cross", {2, 3, 0}}, {"zscore_revert", {3, 100, 50, 0}}, {"breakout", {3, 0}}};
-	struct series s = gen(42, 4000, 4, 1000, 3);
+	struct ref_series s = ref_series_gen(42, 4000, 4, 1000, 3);
 
 	(void)state;
 	for (size_t i = 0; i < N_OF(tight); i++) {
@@ -337,7 +316,7 @@ static void test_strategy_warmup_is_needed(void **state)
 		assert_true(differs);
 		harness_free(&want);
 	}
-	series_free(&s);
+	ref_series_free(&s);
 }
 
 static void expect_ref_ints(const struct harness_out *h, const struct ref_result *r)
@@ -362,7 +341,8 @@ static void test_strategy_zscore_matches_reference(void **state)
 
 	(void)state;
 	for (uint64_t asset = 0; asset < 3; asset++) {
-		struct series s = gen(900 + asset, 4000, 4, 5000, 3 + (int64_t)asset);
+		struct ref_series s = ref_series_gen(900 + asset, 4000, 4, 5000,
+						     3 + (int64_t)asset);
 
 		for (size_t i = 0; i < N_OF(ps); i++) {
 			struct ref_result r;
@@ -378,7 +358,7 @@ static void test_strategy_zscore_matches_reference(void **state)
 			harness_free(&h);
 			ref_result_free(&r);
 		}
-		series_free(&s);
+		ref_series_free(&s);
 	}
 }
 
@@ -389,7 +369,8 @@ static void test_strategy_breakout_matches_reference(void **state)
 
 	(void)state;
 	for (uint64_t asset = 0; asset < 3; asset++) {
-		struct series s = gen(1900 + asset, 4000, 4, 5000, 3 + (int64_t)asset);
+		struct ref_series s = ref_series_gen(1900 + asset, 4000, 4, 5000,
+						     3 + (int64_t)asset);
 
 		for (size_t i = 0; i < N_OF(ps); i++) {
 			struct ref_result r;
@@ -404,7 +385,7 @@ static void test_strategy_breakout_matches_reference(void **state)
 			harness_free(&h);
 			ref_result_free(&r);
 		}
-		series_free(&s);
+		ref_series_free(&s);
 	}
 }
 
@@ -427,7 +408,7 @@ static void merge_tree(const struct tshm_strategy *st, const unsigned char *part
 
 static void test_strategy_merge_associative(void **state)
 {
-	struct series s = gen(77, 3000, 5, 3000, 3);
+	struct ref_series s = ref_series_gen(77, 3000, 5, 3000, 3);
 
 	(void)state;
 	for (size_t i = 0; i < N_OF(psets); i++) {
@@ -454,7 +435,7 @@ static void test_strategy_merge_associative(void **state)
 		assert_memory_equal(acc, h.partial, st->partial_size);
 		harness_free(&h);
 	}
-	series_free(&s);
+	ref_series_free(&s);
 }
 
 /* Summary of pnl values x[0..n) by brute force, straight from the definitions. */
