@@ -207,12 +207,13 @@ int tshm__db_create_schema(sqlite3 *db, const char *name)
 
 int tshm__db_check_version(sqlite3 *db)
 {
-	char v[32];
+	char v[32], want[16];
 	int rc = tshm__db_meta_get(db, "format_version", v, sizeof(v));
 
 	if (rc == -ENOENT)
 		return -TSHM_ECORRUPT;
 	if (rc < 0)
 		return rc;
-	return strcmp(v, "1") == 0 ? 0 : -TSHM_EVERSION;
+	snprintf(want, sizeof(want), "%d", TSHM_BUNDLE_FORMAT_VERSION); /* as create_schema */
+	return strcmp(v, want) == 0 ? 0 : -TSHM_EVERSION;
 }

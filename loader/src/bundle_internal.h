@@ -14,7 +14,7 @@
 #include "tickshm/layout.h"
 #include "tickshm/segment.h"
 
-/* ---- schema (a copy of libshm's schema 1; test_bundle cross-checks it) -- */
+/* ---- schema (libshm's tshm_schema_table; the codec per column is ours) -- */
 
 /* Tables whose rows live in data files as chunks (adjustments live in SQLite). */
 static inline bool tshm__chunked_table(uint32_t t)

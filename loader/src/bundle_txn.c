@@ -144,52 +144,56 @@ static int sweep(struct tshm_bundle_txn *t)
 	return rc;
 }
 
+/* The next data file id from the meta table into t->file_id. */
+static int next_file_id(struct tshm_bundle_txn *t)
+{
+	unsigned long long id;
+	char v[32];
+	int rc = tshm__db_meta_get(t->db, "next_file_id", v, sizeof(v));
+
+	if (rc < 0)
+		return rc == -ENOENT ? -TSHM_ECORRUPT : rc;
+	id = strtoull(v, NULL, 10);
+	if (id == 0 || id >= UINT32_MAX)
+		return -TSHM_ECORRUPT;
+	t->file_id = (uint32_t)id;
+	return 0;
+}
+
 /* Schema on a new bundle, else version check and optional rename. */
 static int prepare_db(struct tshm_bundle_txn *t, const char *name, unsigned flags)
 {
-	char nm[TSHM_BUNDLE_MAX], v[32];
+	char nm[TSHM_BUNDLE_MAX];
 	int rc = tshm__db_has_schema(t->db);
 
 	if (rc == 0) {
 		if (!(flags & TSHM_BUNDLE_CREATE))
 			return -ENOENT;
 		rc = pick_name(t->dir, name, nm);
-		return rc < 0 ? rc : tshm__db_create_schema(t->db, nm);
+		if (rc >= 0)
+			rc = tshm__db_create_schema(t->db, nm);
+	} else if (rc > 0) {
+		rc = tshm__db_check_version(t->db);
+		if (rc == 0 && name)
+			rc = tshm__db_meta_set(t->db, "name", name);
 	}
-	if (rc < 0)
-		return rc;
-	rc = tshm__db_check_version(t->db);
-	if (rc == 0 && name)
-		rc = tshm__db_meta_set(t->db, "name", name);
-	if (rc == 0)
-		rc = tshm__db_meta_get(t->db, "next_file_id", v, sizeof(v));
-	return rc == -ENOENT ? -TSHM_ECORRUPT : rc;
+	return rc < 0 ? rc : next_file_id(t);
 }
 
-/* Take the next file id and create its file with the header in the buffer. */
+/* Take file id t->file_id (prepare_db read it), create its file, header buffered. */
 static int open_data_file(struct tshm_bundle_txn *t)
 {
 	struct tshm__tzd_header h = {.magic = TSHM__TZD_MAGIC, .version = TSHM__TZD_VERSION};
 	char path[4200], v[32];
-	unsigned long long id;
 	int rc;
 
-	rc = tshm__db_meta_get(t->db, "next_file_id", v, sizeof(v));
-	if (rc < 0)
-		return rc;
-	id = strtoull(v, NULL, 10);
-	if (id == 0 || id >= UINT32_MAX)
-		return -TSHM_ECORRUPT;
-	t->file_id = (uint32_t)id;
-	snprintf(v, sizeof(v), "%llu", id + 1);
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)t->file_id + 1);
 	rc = tshm__db_meta_set(t->db, "next_file_id", v);
 	if (rc == 0 &&
 	    (size_t)snprintf(path, sizeof(path), "%s/" TSHM__DATA_DIR, t->dir) >= sizeof(path))
 		rc = -ENAMETOOLONG;
-	if (rc == 0 && mkdir(path, 0755) == 0)
-		t->created_data_dir = true;
-	else if (rc == 0 && errno != EEXIST)
-		rc = -errno;
+	if (rc == 0)
+		rc = tshm__mkdirs(path, &t->created_data_dir);
 	if (rc == 0)
 		rc = tshm__data_path(path, sizeof(path), t->dir, t->file_id);
 	if (rc < 0)

@@ -21,7 +21,7 @@
 #define ZBUF (256u * 1024u)
 
 struct tshm__csv_in {
-	int fd;	       /* -1 for memory input */
+	int fd;
 	ZSTD_DCtx *zd; /* NULL: plain text */
 	unsigned char *zbuf;
 	size_t zlen, zpos;

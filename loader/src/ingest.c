@@ -221,7 +221,6 @@ static void setup(struct tshm__ingest *g, const struct tshm_ingest_opts *o,
 	g->res = res;
 	g->p = p;
 	g->po.ts_unit = o->ts_unit;
-	g->po.header = o->header;
 	g->po.table = o->table;
 	g->po.map = o->map;
 	g->po.symbol_given = o->symbol != NULL;

@@ -30,8 +30,6 @@ struct tshm__csv_in;
  */
 int tshm__csv_in_open(struct tshm__csv_in **out, const char *path);
 
-/* The same over @len bytes at @data (not copied; must outlive the reader). */
-
 /*
  * The next line without its "\n" or "\r\n" (a UTF-8 BOM at the start of
  * the text is skipped). *@line stays valid until the next call.
@@ -173,7 +171,6 @@ struct tshm__rec {
 /* Options a preset sees, resolved from tshm_ingest_opts. */
 struct tshm__popts {
 	int ts_unit;	       /* enum tshm_ingest_ts_unit */
-	int header;	       /* enum tshm_ingest_header */
 	enum tshm_table table; /* generic */
 	const char *map;       /* generic */
 	bool symbol_given;     /* --symbol: no symbol column needed */
@@ -191,7 +188,6 @@ struct tshm__pfile {
 	enum tshm_table table;
 	char fsym[TSHM_SYMBOL_MAX + 1]; /* symbol from the file name, "" if none */
 	size_t fsymlen;
-	uint64_t generic_flags; /* generic: which optional fields are mapped */
 };
 
 struct tshm__preset {
@@ -277,7 +273,7 @@ int tshm__rec_fail(struct tshm__rec *r, const struct tshm__field *f, const char 
 		   const char *why);
 /* The preset value value k of @r's table from field @f (stores text for messages). */
 int tshm__rec_val(struct tshm__rec *r, unsigned k, const struct tshm__field *f, const char *name);
-/* Copy the file's base name without the directory and up to the first '.'/suffix rule. */
+/* The file name after the last '/' (a pointer into @path). */
 const char *tshm__basename(const char *path);
 
 /* ---- the collector ---------------------------------------------------------- */

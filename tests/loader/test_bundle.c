@@ -40,7 +40,7 @@ static void load_and_check(struct tshm_ltest_fx *f, const char *bundle,
 	tshm_view_unref(v);
 }
 
-/* The loader's copy of the schema agrees with libshm's, and the codec rule holds. */
+/* A loaded bundle has libshm's schema, and the codec rule holds. */
 static void check_schema(struct tshm_ltest_fx *f, const char *bundle)
 {
 	struct tshm_column_info ci;
