@@ -116,10 +116,14 @@ static int open_file(struct tshm__load_ctx *ctx, struct tshm__load_file *f)
 /* One entry per distinct file id (ctx->order is sorted by file). */
 static int open_files(struct tshm__load_ctx *ctx)
 {
-	size_t n = 0;
+	size_t n = 0, distinct = 0;
 	int rc = 0;
 
-	ctx->files = calloc(ctx->nchunks ? ctx->nchunks : 1, sizeof(*ctx->files));
+	/* Entries are ~4 KiB (the path): one per file, not per chunk. */
+	for (size_t i = 0; i < ctx->nchunks; i++)
+		distinct += i == 0 || ctx->chunks[ctx->order[i]].file_id !=
+					  ctx->chunks[ctx->order[i - 1]].file_id;
+	ctx->files = calloc(distinct ? distinct : 1, sizeof(*ctx->files));
 	if (!ctx->files)
 		return -ENOMEM;
 	for (size_t i = 0; i < ctx->nchunks && rc == 0; i++) {
