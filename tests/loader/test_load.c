@@ -259,10 +259,11 @@ static void test_load_read_paths(void **state)
 	/* Without io_uring (seccomp, io_uring_disabled): the same loop on pread. */
 	setenv("TICKSHM_TEST_LOAD_PREAD", "1", 1);
 	load_ok(f, &paths[2], &r);
+	check_round_trip(f->cat, f->bundle, BUNDLE);
 	load_ok(f, &paths[0], &r);
 	unsetenv("TICKSHM_TEST_LOAD_PREAD");
 	check_round_trip(f->cat, f->bundle, BUNDLE);
-	/* Every way of writing the segment (the default is prefault). */
+	/* Every way of writing the segment (the default is pwrite). */
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		setenv("TICKSHM_LOAD_WRITE", modes[i], 1);
 		load_ok(f, &paths[i % 2 ? 3 : 2], &r);

@@ -72,7 +72,7 @@ static void expect_error(struct fx *f, int rc, const char *needle)
 		fail_msg("expected an error with \"%s\", got %d: %s", needle, rc, f->res.error);
 }
 
-/* Row @i has table @t and columns @want[0 .. ncols). */
+/* Row @i has table @t and every column of it as @want. */
 static void expect_row(const struct fx *f, size_t i, enum tshm_table t, const int64_t *want)
 {
 	const struct tshm_itest_row *r;
@@ -80,6 +80,7 @@ static void expect_row(const struct fx *f, size_t i, enum tshm_table t, const in
 	assert_true(i < f->rows.n);
 	r = &f->rows.v[i];
 	assert_int_equal(r->table, t);
+	assert_int_equal(r->ncols, tshm_schema_table(t)->ncols);
 	for (unsigned c = 0; c < r->ncols; c++)
 		if (r->col[c] != want[c])
 			fail_msg("row %zu col %u: %lld, expected %lld", i, c, (long long)r->col[c],
