@@ -202,8 +202,6 @@ static int write_mode(void)
 
 	if (m && strcmp(m, "map") == 0)
 		return TSHM__LOAD_WRITE_MAP;
-	if (m && strcmp(m, "populate") == 0)
-		return TSHM__LOAD_WRITE_POPULATE;
 	if (m && strcmp(m, "prefault") == 0)
 		return TSHM__LOAD_WRITE_PREFAULT;
 	return TSHM__LOAD_WRITE_PWRITE;
@@ -211,8 +209,8 @@ static int write_mode(void)
 
 /*
  * The segment is created with only its header allocated. pwrite allocates
- * what it writes, and the prefault threads a share each; the map and
- * populate modes (or prefault with nothing to decode) allocate it here.
+ * what it writes, and the prefault threads a share each; the map mode
+ * (or prefault with nothing to decode) allocates it here.
  * Whatever is left (the metadata tables, indices, gaps between chunks) is
  * allocated once the chunks are in (tshm_writer_alloc_rest).
  */

@@ -27,8 +27,7 @@
 
 /* How decoded bytes reach the segment. */
 enum tshm__load_write {
-	TSHM__LOAD_WRITE_MAP = 0,      /* decode into the mapping (page faults) */
-	TSHM__LOAD_WRITE_POPULATE = 1, /* MADV_POPULATE_WRITE the chunk's pages, then decode */
+	TSHM__LOAD_WRITE_MAP = 0,      /* allocate up front, decode into the mapping */
 	TSHM__LOAD_WRITE_PWRITE = 2,   /* decode into a hot buffer, pwrite() it (the default) */
 	TSHM__LOAD_WRITE_PREFAULT = 3, /* each thread allocates a slice of the segment in
 					  one call, then all decode into the mapping */

@@ -15,13 +15,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
-
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23 /* Linux 5.14; older glibc headers lack it */
-#endif
 
 #include "bundle_internal.h"
 #include "load_internal.h"
@@ -70,6 +65,9 @@ static int take(struct tshm__load_pool *p, struct tshm__load_buf **b, uint32_t *
 			if (!p->ready_head)
 				p->ready_tail = NULL;
 		}
+		/* Chunks left: pass the wake on (a push wakes at most two). */
+		if (p->ready_head)
+			pthread_cond_signal(&p->cv);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return *b ? 0 : -1;
@@ -96,23 +94,14 @@ static int decode_to(struct tshm__load_ctx *ctx, struct tshm_chunk_decoder *d, u
 		     size_t i, const uint8_t *src, const char **why)
 {
 	const struct tshm_chunk *c = &ctx->chunks[i];
-	uintptr_t a, e;
 	int rc;
 
-	switch (ctx->write_mode) {
-	case TSHM__LOAD_WRITE_PWRITE:
-		rc = tshm__chunk_decode_why(d, c, src, c->clen, stage, why);
-		if (rc == 0 && (rc = put(ctx->seg_fd, stage, c->rlen, ctx->dst_off[i])) < 0)
-			*why = "writing (and so allocating) the segment failed";
-		return rc;
-	case TSHM__LOAD_WRITE_POPULATE:
-		a = (uintptr_t)ctx->dst[i] & ~(uintptr_t)4095;
-		e = ((uintptr_t)ctx->dst[i] + c->rlen + 4095) & ~(uintptr_t)4095;
-		madvise((void *)a, e - a, MADV_POPULATE_WRITE);
+	if (ctx->write_mode != TSHM__LOAD_WRITE_PWRITE)
 		return tshm__chunk_decode_why(d, c, src, c->clen, ctx->dst[i], why);
-	default:
-		return tshm__chunk_decode_why(d, c, src, c->clen, ctx->dst[i], why);
-	}
+	rc = tshm__chunk_decode_why(d, c, src, c->clen, stage, why);
+	if (rc == 0 && (rc = put(ctx->seg_fd, stage, c->rlen, ctx->dst_off[i])) < 0)
+		*why = "writing (and so allocating) the segment failed";
+	return rc;
 }
 
 static void decode_one(struct tshm__load_pool *p, struct tshm_chunk_decoder *d, uint8_t *stage,

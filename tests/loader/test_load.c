@@ -238,7 +238,7 @@ static void test_load_read_paths(void **state)
 	    {.flags = TSHM_LOAD_FORCE, .nthreads = 1, .queue_depth = 1},
 	    {.flags = TSHM_LOAD_FORCE, .nthreads = 7, .queue_depth = 3},
 	};
-	static const char *const modes[] = {"map", "populate", "pwrite", "prefault"};
+	static const char *const modes[] = {"map", "pwrite", "prefault"};
 	struct tshm_load_result r;
 
 	make_bundle(f, 4, 3, 2000, 4);
@@ -478,7 +478,7 @@ static int shm_entries(void)
 /* The child of test_load_shm_full: 0, TSHM_TEST_EXIT_SKIP, or the failed step. */
 static int shm_full_child(struct tshm_ltest_fx *f)
 {
-	static const char *const modes[] = {"pwrite", "prefault", "map", "populate"};
+	static const char *const modes[] = {"pwrite", "prefault", "map"};
 	struct tshm_catalog *cat = NULL;
 
 	if (tshm_test_private_shm("1m") < 0)
