@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "tshm_proc.h"
 #include "tshm_test.h"
 
 static struct tshm_catalog *open_cat(void)
@@ -193,17 +193,14 @@ static void test_hardening_fork_child_publishes(void **state)
 {
 	struct tshm_catalog *cat = open_cat();
 	struct tshm_descriptor d;
-	int status;
 	pid_t pid;
 
 	(void)state;
 	assert_true(tshm_test_publish(cat, "b", &tshm_test_small) > 0);
-	pid = fork();
-	assert_true(pid >= 0);
+	pid = tshm_test_fork(TSHM_TEST_CHILD_LIFETIME_S);
 	if (pid == 0)
 		_exit(tshm_test_publish(cat, "b", &tshm_test_small) == 2 ? 0 : 1);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	tshm_test_expect_exit(pid, TSHM_TEST_CHILD_TIMEOUT_MS, 0, "forked publisher");
 	assert_true(tshm_test_publish(cat, "b", &tshm_test_small) == 3);
 	assert_int_equal(tshm_catalog_lookup(cat, "b", &d), 0);
 	assert_int_equal(d.generation, 3);
@@ -216,12 +213,10 @@ static void test_hardening_gc_frees_killed_first_load_slots(void **state)
 	struct tshm_catalog *cat = open_cat();
 	char bundle[32];
 	uint64_t gen;
-	int status;
 	pid_t pid;
 
 	(void)state;
-	pid = fork();
-	assert_true(pid >= 0);
+	pid = tshm_test_fork(TSHM_TEST_CHILD_LIFETIME_S);
 	if (pid == 0) { /* reserve, then die without releasing (no destroy) */
 		struct tshm_catalog *c;
 		_exit(tshm_catalog_open(&c, NULL, TSHM_CATALOG_RDWR) == 0 &&
@@ -229,8 +224,7 @@ static void test_hardening_gc_frees_killed_first_load_slots(void **state)
 			  ? 0
 			  : 1);
 	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	tshm_test_expect_exit(pid, TSHM_TEST_CHILD_TIMEOUT_MS, 0, "reserver");
 	for (unsigned i = 0; i < TSHM_CAT_SLOTS - 1; i++) {
 		snprintf(bundle, sizeof(bundle), "live%u", i);
 		assert_int_equal(tshm_catalog_reserve(cat, bundle, &gen), 0);

@@ -135,6 +135,22 @@ static void test_hash_records_rejects_bad_input(void **state)
 		assert_int_equal(tshm_content_hash_records(r, 2, &lo2, &hi2), 0);
 		assert_false(lo2 == lo && hi2 == hi);
 		r[0].nrows = 1;
+		/* Placement too, each change keeping the records in order. */
+		for (int k = 0; k < 4; k++) {
+			struct tshm_chunk_rec keep = r[1];
+
+			if (k == 0)
+				r[1].day = 11;
+			else if (k == 1)
+				r[1].sid = 6;
+			else if (k == 2)
+				r[1].col = 2;
+			else
+				r[1].table = 4;
+			assert_int_equal(tshm_content_hash_records(r, 2, &lo2, &hi2), 0);
+			assert_false(lo2 == lo && hi2 == hi);
+			r[1] = keep;
+		}
 	}
 	assert_int_equal(tshm_content_hash_records(NULL, 0, &lo, &hi), 0);
 	assert_int_equal(tshm_content_hash_records(NULL, 1, &lo, &hi), -EINVAL);

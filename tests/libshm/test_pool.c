@@ -348,6 +348,15 @@ static void test_pool_create_ns(void **state)
 
 /* ---- configuration from the environment -------------------------------- */
 
+/* tshm_test_clean, and no pool variable left over from a failed test. */
+static int pool_clean(void **state)
+{
+	unsetenv("TICKSHM_POOL_MAX");
+	unsetenv("TICKSHM_POOL_MAX_BYTES");
+	unsetenv("TICKSHM_POOL_DISABLE");
+	return tshm_test_clean(state);
+}
+
 static struct tshm_pool_config env_defaults(void)
 {
 	struct tshm_pool_config cfg;
@@ -454,6 +463,7 @@ static void test_pool_create_from_env(void **state)
 	get_put(pool, "b");
 	check_counts(pool, 0, 2, 0, 1, 1);
 	tshm_pool_destroy(pool);
+	unsetenv("TICKSHM_POOL_MAX");
 	tshm_catalog_close(cat);
 }
 
@@ -587,29 +597,23 @@ static void test_pool_concurrent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_pool_get_missing, tshm_test_clean,
-					    tshm_test_clean),
-	    cmocka_unit_test_setup_teardown(test_pool_hit_miss, tshm_test_clean, tshm_test_clean),
-	    cmocka_unit_test_setup_teardown(test_pool_reload_keeps_old_view, tshm_test_clean,
-					    tshm_test_clean),
-	    cmocka_unit_test_setup_teardown(test_pool_lru_by_count, tshm_test_clean,
-					    tshm_test_clean),
-	    cmocka_unit_test_setup_teardown(test_pool_lru_by_bytes, tshm_test_clean,
-					    tshm_test_clean),
-	    cmocka_unit_test_setup_teardown(test_pool_evicted_view_stays_valid, tshm_test_clean,
-					    tshm_test_clean),
-	    cmocka_unit_test_setup_teardown(test_pool_invalidate, tshm_test_clean, tshm_test_clean),
-	    cmocka_unit_test_setup_teardown(test_pool_disabled, tshm_test_clean, tshm_test_clean),
-	    cmocka_unit_test_setup_teardown(test_pool_destroy_with_held_views, tshm_test_clean,
-					    tshm_test_clean),
-	    cmocka_unit_test_setup_teardown(test_pool_create_ns, tshm_test_clean, tshm_test_clean),
-	    cmocka_unit_test_setup_teardown(test_pool_config_env_valid, tshm_test_clean,
-					    tshm_test_clean),
-	    cmocka_unit_test_setup_teardown(test_pool_config_env_garbage, tshm_test_clean,
-					    tshm_test_clean),
-	    cmocka_unit_test_setup_teardown(test_pool_create_from_env, tshm_test_clean,
-					    tshm_test_clean),
-	    cmocka_unit_test_setup_teardown(test_pool_concurrent, tshm_test_clean, tshm_test_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_get_missing, pool_clean, pool_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_hit_miss, pool_clean, pool_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_reload_keeps_old_view, pool_clean,
+					    pool_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_lru_by_count, pool_clean, pool_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_lru_by_bytes, pool_clean, pool_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_evicted_view_stays_valid, pool_clean,
+					    pool_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_invalidate, pool_clean, pool_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_disabled, pool_clean, pool_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_destroy_with_held_views, pool_clean,
+					    pool_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_create_ns, pool_clean, pool_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_config_env_valid, pool_clean, pool_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_config_env_garbage, pool_clean, pool_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_create_from_env, pool_clean, pool_clean),
+	    cmocka_unit_test_setup_teardown(test_pool_concurrent, pool_clean, pool_clean),
 	};
 
 	tshm_test_ns_init("pool");

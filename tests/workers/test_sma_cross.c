@@ -147,9 +147,14 @@ static void test_sma_cross_short_series(void **state)
 	struct ref_series s = ref_series_gen(5, 49, 2, 1000, 5);
 	struct harness_opts o = {0, 0, 0};
 	struct harness_out h;
+	struct ref_result r;
 
 	(void)state;
 	run_ref(&s, p, &o);
+	assert_int_equal(ref_sma_cross(s.ts, s.price, s.n, p[0], p[1], p[2], &r), 0);
+	assert_int_equal(r.trades, 0);
+	assert_int_equal(r.pnl, 0);
+	ref_result_free(&r);
 	assert_int_equal(
 	    harness_run(tshm_strategy_find("sma_cross"), p, s.ts, s.price, 0, -2, &o, &h), 0);
 	assert_int_equal(metric(&h, "pnl")->value, 0);
