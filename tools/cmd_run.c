@@ -213,6 +213,12 @@ static int setup_strategy(struct cli_ctx *ctx, struct cli_run *r)
 				r->s->name, tshm_grid_skipped(r->grid));
 	if (tshm_grid_count(r->grid) > UINT32_MAX)
 		return cli_fail(ctx, CLI_USAGE, "--param", "too many parameter sets");
+	rc = tshm_strategy_has_metric(r->s, tshm_grid_params(r->grid, 0), r->sort);
+	if (rc < 0)
+		return cli_fail_rc(ctx, "--sort", rc);
+	if (rc == 0)
+		return cli_fail(ctx, CLI_USAGE, "--sort", "%s reports no metric '%s'", r->s->name,
+				r->sort);
 	r->spec.strategy = r->strategy;
 	r->spec.strategy_lib = r->lib;
 	r->spec.psets = tshm_grid_params(r->grid, 0);

@@ -184,6 +184,13 @@ static void test_run_cli_errors(void **state)
 	expect_one_error_line("tickshm run: missing: not published");
 	assert_int_equal(cli("run cli --strategy sma_cross --mode stream", NULL, 0, &lines), 2);
 	expect_one_error_line("tickshm run: --mode:");
+	assert_int_equal(cli("run cli --strategy sma_cross --sort nope", NULL, 0, &lines), 2);
+	expect_one_error_line("tickshm run: --sort: sma_cross reports no metric 'nope'");
+	assert_int_equal(
+	    cli("walkforward cli --strategy sma_cross --train 2d --test 1d --metric nope", NULL, 0,
+		&lines),
+	    2);
+	expect_one_error_line("tickshm walkforward: --metric: sma_cross reports no metric 'nope'");
 	assert_int_equal(
 	    cli("walkforward cli --strategy sma_cross --train 9d --test 1d", NULL, 0, &lines), 1);
 	expect_one_error_line("tickshm walkforward: cli: fewer days");

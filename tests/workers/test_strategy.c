@@ -59,6 +59,7 @@ static int same_result(const struct harness_out *a, const struct harness_out *b,
 static void test_strategy_registry(void **state)
 {
 	const char *names[] = {"sma_cross", "zscore_revert", "breakout"};
+	int64_t p[TSHM_STRATEGY_MAX_PARAMS];
 	unsigned i;
 
 	(void)state;
@@ -71,6 +72,13 @@ static void test_strategy_registry(void **state)
 		assert_int_equal(s->partial_size, sizeof(struct tshm__pnl_partial));
 		assert_string_equal(s->name, names[i]);
 		assert_string_equal(s->params[s->nparams - 1].name, "fee");
+		for (uint32_t k = 0; k < s->nparams; k++)
+			p[k] = s->params[k].def;
+		assert_int_equal(tshm_strategy_has_metric(s, p, "pnl"), 1);
+		assert_int_equal(tshm_strategy_has_metric(s, p, "sharpe"), 1);
+		assert_int_equal(tshm_strategy_has_metric(s, p, "nope"), 0);
+		assert_int_equal(tshm_strategy_has_metric(s, NULL, "pnl"), -EINVAL);
+		assert_int_equal(tshm_strategy_has_metric(s, p, NULL), -EINVAL);
 	}
 	assert_int_equal(i, 3);
 	assert_null(tshm_strategy_find("nope"));

@@ -6,8 +6,10 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "pipe_internal.h"
 #include "strategy_internal.h"
 #include "tickshm/sweep.h"
 
@@ -168,5 +170,27 @@ int tshm_strategy_params_check(const struct tshm_strategy *s, const int64_t *p, 
 			snprintf(set, sizeof(set), "parameters");
 		return fail(-EINVAL, err, errlen, "%s: %s: invalid combination", s->name, set);
 	}
+	return 0;
+}
+
+int tshm_strategy_has_metric(const struct tshm_strategy *s, const int64_t *p, const char *name)
+{
+	_Alignas(64) unsigned char partial[TSHM_PARTIAL_MAX];
+	struct tshm_metric m[TSHM_METRICS_MAX];
+	const struct tshm_metrics_in in = {0};
+	void *state = NULL;
+	uint32_t n;
+	int rc;
+
+	if (!s || (!p && s->nparams) || !name)
+		return -EINVAL;
+	rc = tshm__identity_partial(s, p, &state, partial);
+	free(state);
+	if (rc < 0)
+		return rc;
+	n = s->metrics(partial, &in, m, TSHM_METRICS_MAX);
+	for (uint32_t i = 0; i < n && i < TSHM_METRICS_MAX; i++)
+		if (m[i].name && strcmp(m[i].name, name) == 0)
+			return 1;
 	return 0;
 }

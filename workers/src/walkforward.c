@@ -303,6 +303,18 @@ static int check_spec(const struct tshm_wf_spec *sp)
 	return 0;
 }
 
+/* 0 if @s reports @metric (for the first set, or the defaults), else -ENOENT. */
+static int metric_known(const struct tshm_strategy *s, const int64_t *psets, const char *metric)
+{
+	int64_t def[TSHM_STRATEGY_MAX_PARAMS];
+	int rc;
+
+	for (uint32_t i = 0; !psets && i < s->nparams && i < TSHM_STRATEGY_MAX_PARAMS; i++)
+		def[i] = s->params[i].def;
+	rc = tshm_strategy_has_metric(s, psets ? psets : def, metric);
+	return rc < 0 ? rc : rc ? 0 : -ENOENT;
+}
+
 static int resolve(struct wf *w)
 {
 	const struct tshm_run_spec *sp = &w->spec->run;
@@ -354,6 +366,10 @@ int tshm_walkforward_run(struct tshm_pipeline *p, const struct tshm_wf_spec *spe
 
 	memset(res, 0, sizeof(*res));
 	if ((rc = check_spec(spec)) < 0 || (rc = resolve(&w)) < 0)
+		return rc;
+	/* A metric the strategy does not report: say so before the sweep. */
+	rc = metric_known(w.s, run.psets, spec->metric);
+	if (rc < 0)
 		return rc;
 	w.npsets = run.npsets ? run.npsets : 1;
 	w.stride = PART_OFF + (((size_t)w.s->partial_size + 7u) & ~(size_t)7u);

@@ -149,6 +149,16 @@ TSHM_EXPORT int tshm_strategy_load(const char *path, const struct tshm_strategy 
 TSHM_EXPORT int tshm_strategy_check(const struct tshm_strategy *s);
 
 /*
+ * tshm_strategy_has_metric - 1 if @s reports a metric called @name for
+ * parameter set @p (asked of the partial of an empty slice, so before
+ * any run), 0 if not; -EINVAL for a NULL argument, -ENOMEM. For checking
+ * a --sort or --metric option before a sweep instead of after it.
+ * Thread-safe.
+ */
+TSHM_EXPORT int tshm_strategy_has_metric(const struct tshm_strategy *s, const int64_t *p,
+					 const char *name);
+
+/*
  * tshm_strategy_params_check - 0 if the nparams values @p each lie within
  * their parameter's [min, max] and @s's validate() accepts the combination.
  * Returns -ERANGE (a value out of bounds) or -EINVAL (invalid combination),
