@@ -15,7 +15,6 @@
 #include "cli_run.h"
 
 #define RUN_TOP_DEFAULT 10u
-#define RUN_MAX_PARAMS 64u
 
 const char cli_run_options_help[] =
     "  --strategy NAME       built-in strategy: sma_cross, zscore_revert, breakout\n"
@@ -356,12 +355,11 @@ static void fmt_duration(char *buf, size_t len, double s)
 void cli_run_progress(const struct tshm_run_progress *p, void *arg)
 {
 	enum { WIDTH = 30 };
-	struct cli_run *r = arg;
 	double secs = (double)p->elapsed_ns / 1e9, frac, eta;
 	char bar[WIDTH + 1], etas[32];
 	int fill;
 
-	(void)r;
+	(void)arg;
 	frac = p->tasks_total ? (double)p->tasks_done / (double)p->tasks_total : 0;
 	frac = frac > 1 ? 1 : frac;
 	fill = (int)(frac * WIDTH);

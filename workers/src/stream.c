@@ -62,9 +62,7 @@ struct tshm__stream {
 
 	struct tshm_chunk_decoder *dec;
 	struct tshm__sread rd; /* compressed bytes of one chunk-day */
-	void *abuf;	       /* aligned bounce buffer for misaligned decodes */
-	size_t abuf_cap;
-	int *fds; /* per data file id, -1 until opened */
+	int *fds;	       /* per data file id, -1 until opened */
 	uint32_t nfds;
 
 	/* the last <= max_warmup rows of one asset up to chunk-day tail_cd */
@@ -101,39 +99,14 @@ static int file_fd(struct tshm__stream *s, uint32_t id)
 	return s->fds[id];
 }
 
-static int grow(void **p, size_t *cap, size_t need, int aligned)
-{
-	void *n;
-
-	if (need <= *cap)
-		return 0;
-	need = need < 4096 ? 4096 : need * 2;
-	n = aligned ? aligned_alloc(64, (need + 63) & ~(size_t)63) : malloc(need);
-	if (!n)
-		return -ENOMEM;
-	free(*p);
-	*p = n;
-	*cap = need;
-	return 0;
-}
-
-/* Decode chunk @i, read into @src, into @dst (its rlen bytes). */
+/* Decode chunk @i, read into @src, into @dst (its rlen bytes; a column
+ * pointer plus a row offset, so aligned to the column's width as the
+ * decoder wants). */
 static int decode(struct tshm__stream *s, size_t i, const void *src, void *dst)
 {
 	const struct tshm_chunk *c = &s->ch[i];
-	void *out = dst;
-	int rc;
 
-	if ((uintptr_t)dst & 7) { /* the decoder wants 8-byte aligned output */
-		if ((rc = grow(&s->abuf, &s->abuf_cap, c->rlen, 1)) < 0)
-			return rc;
-		out = s->abuf;
-	}
-	if ((rc = tshm_chunk_decode(s->dec, c, src, c->clen, out)) < 0)
-		return rc;
-	if (out != dst)
-		memcpy(dst, out, c->rlen);
-	return 0;
+	return tshm_chunk_decode(s->dec, c, src, c->clen, dst);
 }
 
 /* Read chunk-day @k's columns in one batch, then decode them into @dst at row @at. */
@@ -525,7 +498,6 @@ void tshm__stream_close(struct tshm__run *r)
 	free_rows(&s->tail);
 	free(s->freel);
 	tshm__sread_exit(&s->rd);
-	free(s->abuf);
 	free(s->cd);
 	free(s->cd_first);
 	free(s);

@@ -111,8 +111,7 @@ struct tshm__bufhdr {
 	uint32_t reserved;
 	uint64_t rows; /* warm-up rows + the day's rows */
 	uint64_t warm; /* rows copied from earlier days, before the day's first row */
-	uint64_t fill; /* fill sequence number, for logs */
-	uint8_t pad[24];
+	uint8_t pad[32];
 };
 _Static_assert(sizeof(struct tshm__bufhdr) == 64, "buffer header is one line");
 
