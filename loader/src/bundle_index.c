@@ -50,7 +50,7 @@ static int bad(char *why, size_t len, const struct tshm_chunk *c, const char *fm
 	return -TSHM_ECORRUPT;
 }
 
-static const struct tshm__file_row *find_file(const struct tshm_bundle *b, uint32_t id)
+size_t tshm__file_index(const struct tshm_bundle *b, uint32_t id)
 {
 	size_t lo = 0, hi = b->nfiles;
 
@@ -61,7 +61,14 @@ static const struct tshm__file_row *find_file(const struct tshm_bundle *b, uint3
 		else
 			hi = mid;
 	}
-	return lo < b->nfiles && b->files[lo].file_id == id ? &b->files[lo] : NULL;
+	return lo < b->nfiles && b->files[lo].file_id == id ? lo : SIZE_MAX;
+}
+
+static const struct tshm__file_row *find_file(const struct tshm_bundle *b, uint32_t id)
+{
+	size_t i = tshm__file_index(b, id);
+
+	return i == SIZE_MAX ? NULL : &b->files[i];
 }
 
 /* One chunk on its own: table, column, sizes, place in its file, time range. */

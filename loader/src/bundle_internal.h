@@ -240,6 +240,9 @@ struct tshm_bundle {
  */
 int tshm__bundle_open(struct tshm_bundle **out, const char *dir, bool strict);
 
+/* Index of data file @id in b->files (sorted by id), or SIZE_MAX. */
+size_t tshm__file_index(const struct tshm_bundle *b, uint32_t id);
+
 /* Index of asset @sid in b->assets, or -1. */
 long tshm__asset_index(const struct tshm_bundle *b, int64_t sid);
 

@@ -361,16 +361,7 @@ uint64_t tshm_bundle_chunk_row(const struct tshm_bundle *b, size_t i)
 
 int tshm_bundle_file_path(const struct tshm_bundle *b, uint32_t file_id, char *buf, size_t len)
 {
-	size_t lo = 0, hi = b->nfiles;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (b->files[mid].file_id < file_id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == b->nfiles || b->files[lo].file_id != file_id)
+	if (tshm__file_index(b, file_id) == SIZE_MAX)
 		return -ENOENT;
 	return tshm__data_path(buf, len, b->dir, file_id);
 }

@@ -102,18 +102,10 @@ static const char *check_ts(const struct tshm_chunk *c, const int64_t *ts)
 	return NULL;
 }
 
-static size_t file_index(const struct tshm_bundle *b, uint32_t id)
-{
-	for (size_t i = 0; i < b->nfiles; i++)
-		if (b->files[i].file_id == id)
-			return i;
-	return SIZE_MAX;
-}
-
 /* Read, decode and check one chunk. Returns NULL or what is wrong. */
 static const char *check_one(struct vctx *v, const struct tshm_chunk *c, int *err)
 {
-	size_t fi = file_index(v->b, c->file_id);
+	size_t fi = tshm__file_index(v->b, c->file_id);
 	const struct vfile *vf = fi == SIZE_MAX ? NULL : &v->files[fi];
 	const char *why = NULL;
 	uint64_t end;
@@ -142,7 +134,7 @@ static void count_orphans(const struct tshm_bundle *b, struct tshm_verify_report
 	if (tshm__list_data_files(b->dir, &ids, &n) < 0)
 		return;
 	for (size_t i = 0; i < n; i++)
-		rep->orphan_files += file_index(b, ids[i]) == SIZE_MAX;
+		rep->orphan_files += tshm__file_index(b, ids[i]) == SIZE_MAX;
 	free(ids);
 }
 
