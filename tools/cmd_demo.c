@@ -344,36 +344,6 @@ static int list_files(const char *dir, const char *match, char ***out, size_t *n
 	return 0;
 }
 
-/* Put the security master (assets, dated symbols, sessions) of @g in @t. */
-static int put_reference(struct tshm_bundle_txn *t, const struct tshm_gen *g)
-{
-	const struct tshm_gen_opts *go = tshm_gen_get_opts(g);
-	int rc = 0;
-
-	for (uint32_t a = 0; rc == 0 && a < go->nassets; a++) {
-		struct tshm_asset as;
-
-		rc = tshm_gen_asset(g, a, &as);
-		if (rc == 0)
-			rc = tshm_bundle_put_asset(t, &as);
-	}
-	for (uint32_t i = 0; rc == 0 && i < tshm_gen_nsymbols(g); i++) {
-		struct tshm_gen_symbol sy;
-
-		rc = tshm_gen_symbol(g, i, &sy);
-		if (rc == 0)
-			rc = tshm_bundle_put_symbol(t, sy.symbol, sy.start_ts, sy.end_ts, sy.sid);
-	}
-	for (uint32_t d = 0; rc == 0 && d < go->ndays; d++) {
-		int64_t open_ts, close_ts;
-
-		rc = tshm_gen_session(g, d, &open_ts, &close_ts);
-		if (rc == 0)
-			rc = tshm_bundle_put_session(t, tshm_gen_day(g, d), open_ts, close_ts);
-	}
-	return rc;
-}
-
 /*
  * The reference data CSV market data does not carry (sids, tick and lot
  * sizes, classes, currencies, renames, the exchange calendar) goes into
@@ -389,7 +359,7 @@ static int write_reference(struct cli_ctx *ctx, const struct demo_opts *o, const
 	if (rc == 0)
 		rc = tshm_bundle_begin(&t, bundle, o->name, TSHM_BUNDLE_CREATE);
 	if (rc == 0)
-		rc = put_reference(t, g);
+		rc = tshm_gen_put_reference(t, g);
 	if (rc == 0) {
 		rc = tshm_bundle_commit(t);
 		t = NULL;

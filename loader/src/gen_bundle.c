@@ -8,7 +8,7 @@
 #include "gen_internal.h"
 #include "tickshm/bundle.h"
 
-static int put_meta(struct tshm_bundle_txn *t, const struct tshm_gen *g)
+int tshm_gen_put_reference(struct tshm_bundle_txn *t, const struct tshm_gen *g)
 {
 	int rc = 0;
 
@@ -98,7 +98,7 @@ int tshm_gen_write_bundle(const struct tshm_gen_opts *o, const char *bundle_dir,
 	/* begin creates the directories, and only then fsyncs their parents */
 	rc = tshm_bundle_begin(&t, bundle_dir, name, TSHM_BUNDLE_CREATE);
 	if (rc == 0)
-		rc = put_meta(t, g);
+		rc = tshm_gen_put_reference(t, g);
 	if (rc == 0)
 		rc = put_data(t, g, st);
 	if (rc == 0)

@@ -243,6 +243,17 @@ TSHM_EXPORT int tshm_gen_write_csv(const struct tshm_gen_opts *o, const char *pr
 TSHM_EXPORT int tshm_gen_write_bundle(const struct tshm_gen_opts *o, const char *bundle_dir,
 				      const char *name, struct tshm_gen_stats *st);
 
+struct tshm_bundle_txn;
+
+/*
+ * tshm_gen_put_reference - put @g's security master (assets, dated
+ * symbols, sessions) into bundle transaction @t: what tshm_gen_write_bundle
+ * writes first, and what a caller ingesting @g's CSV must provide (CSV
+ * carries no sids, tick sizes or calendar). Returns 0 or an error of
+ * tshm_bundle_put_*. Not thread-safe per transaction.
+ */
+TSHM_EXPORT int tshm_gen_put_reference(struct tshm_bundle_txn *t, const struct tshm_gen *g);
+
 /*
  * tshm_gen_publish - generate the data of @o straight into a new
  * generation of @bundle in @cat (opened with TSHM_CATALOG_CREATE or RDWR)
