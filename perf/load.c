@@ -230,10 +230,8 @@ static int one_rep(struct tshm_catalog *cat, struct load_results *r, const char 
 		   const struct tshm_bundle *b, unsigned i)
 {
 	char shm[TSHM_SEGNAME_MAX + 16];
-	double v;
+	double v, c0, gb = (double)r->raw_bytes / 1e9;
 	int rc;
-
-	double c0 = cpu_s(), gb = (double)r->raw_bytes / 1e9;
 
 	tshm_name_segment(shm, sizeof(shm), perf_ns(), "fill", 1); /* swept with the namespace */
 	/* The fills that report a full /dev/shm first: the memcpy one would

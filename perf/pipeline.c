@@ -102,8 +102,7 @@ static int make_sweep(struct pipe_setup *su)
 	su->nassets = tshm_view_nassets(su->view);
 	su->psets = calloc(25 * 3, sizeof(int64_t));
 	su->sids = calloc(su->nassets, sizeof(int64_t));
-	su->asset_rows = calloc(su->nassets, sizeof(uint64_t));
-	if (!su->s || !su->psets || !su->sids || !su->asset_rows)
+	if (!su->s || !su->psets || !su->sids)
 		return -ENOMEM;
 	for (int64_t f = 5; f <= 25; f += 5)
 		for (int64_t s = 50; s <= 250; s += 50, n++) {
@@ -114,15 +113,14 @@ static int make_sweep(struct pipe_setup *su)
 	su->npsets = n;
 	for (uint32_t a = 0; a < su->nassets; a++) {
 		struct tshm_asset as;
-		uint64_t first;
+		uint64_t first, n_a;
 		int rc;
 
 		if ((rc = tshm_view_asset(su->view, a, &as)) < 0 ||
-		    (rc = tshm_view_asset_rows(su->view, TSHM_TABLE_TRADES, a, &first,
-					       &su->asset_rows[a])) < 0)
+		    (rc = tshm_view_asset_rows(su->view, TSHM_TABLE_TRADES, a, &first, &n_a)) < 0)
 			return rc;
 		su->sids[a] = as.sid;
-		su->rows += su->asset_rows[a];
+		su->rows += n_a;
 	}
 	return 0;
 }
@@ -323,6 +321,5 @@ int main(int argc, char **argv)
 	tshm_view_unref(su.view);
 	free(su.psets);
 	free(su.sids);
-	free(su.asset_rows);
 	return o.strict && !pipe_passed(&r) ? 2 : 0;
 }

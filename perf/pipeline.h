@@ -26,8 +26,7 @@ struct pipe_setup {
 	const struct tshm_strategy *s;
 	int64_t *psets; /* npsets x 3 */
 	uint32_t npsets, nassets;
-	uint64_t rows;	      /* trades of every asset */
-	uint64_t *asset_rows; /* per asset */
+	uint64_t rows; /* trades of every asset */
 	int64_t *sids;
 	struct tshm_view *view;
 	double gen_s, load_s;

@@ -92,7 +92,7 @@ static void json(const struct pipe_setup *su, const struct pipe_results *r,
 		perf_json_num(&j, key, r->pipeline[w], 0);
 	}
 	perf_json_close(&j);
-	perf_json_obj(&j, "per_worker_cpu_s");
+	perf_json_obj(&j, "tps_per_cpu_s"); /* ticks x sets per CPU-second */
 	for (uint32_t w = 1; w <= r->nworkers; w++) {
 		snprintf(key, sizeof(key), "w%u", w);
 		perf_json_num(&j, key, r->per_cpu[w], 0);
