@@ -431,3 +431,15 @@ int tshm_test_rmtree(const char *path)
 		return 0;
 	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -errno : 0;
 }
+
+const char *tshm_test_cli(void)
+{
+	const char *cli = getenv("TICKSHM_CLI");
+
+	if (!cli || !*cli || access(cli, X_OK) < 0) {
+		print_message(
+		    "    TICKSHM_CLI not set or not executable (no tools build): skipped\n");
+		skip();
+	}
+	return cli;
+}

@@ -40,6 +40,13 @@ const char *tshm_test_ns(void);
  */
 int tshm_test_ns_clean(void);
 
+/*
+ * tshm_test_cli - the tickshm CLI ctest passes in TICKSHM_CLI; skips the
+ * test (with a message) when it is not set or not executable, as in a
+ * build without tools.
+ */
+const char *tshm_test_cli(void);
+
 /* cmocka setup/teardown: empty the namespace (tshm_test_ns_clean). */
 int tshm_test_clean(void **state);
 

@@ -492,13 +492,11 @@ static void test_bundle_locking(void **state)
 static void test_bundle_cli_verify(void **state)
 {
 	struct tshm_ltest_fx *f = *state;
-	const char *cli = getenv("TICKSHM_CLI");
+	const char *cli = tshm_test_cli();
 	char cmd[4400], line[512] = "";
 	FILE *p;
 	int st;
 
-	if (!cli || access(cli, X_OK) < 0)
-		skip();
 	TSHM_TEST_CHECK(tshm_ltest_put_bundle(f->dir, "cli", &small));
 	snprintf(cmd, sizeof(cmd), "%s verify %s 2>&1", cli, f->dir);
 	p = popen(cmd, "r");

@@ -1094,7 +1094,7 @@ static void test_gen_bundle_loads(void **state)
 /* Run the CLI with @args; stdout and stderr into @dir/out and @dir/err. Fails unless it exits @code. */
 static void run_cli(const char *dir, int code, const char *const *args)
 {
-	const char *cli = getenv("TICKSHM_CLI");
+	const char *cli = tshm_test_cli();
 	char out[256], err[256];
 	const char *argv[32] = {"tickshm", "gen"};
 	size_t n = 2;
@@ -1120,8 +1120,7 @@ static void test_gen_cli(void **state)
 	struct tshm_ltest_fx *f = *state;
 	char out[128], *text;
 
-	if (!getenv("TICKSHM_CLI"))
-		skip();
+	tshm_test_cli();
 	path_of(out, sizeof(out), "%s/cli", f->dir);
 	run_cli(f->dir, 0,
 		(const char *const[]){"--format", "zipline-csvdir", "--assets", "2", "--days", "3",

@@ -556,16 +556,12 @@ static void test_ingest_every_preset_load(void **state)
 static void test_ingest_cli_load(void **state)
 {
 	struct fx *f = *state;
-	const char *bin = getenv("TICKSHM_CLI");
+	const char *bin = tshm_test_cli();
 	char cmd[2048], out[2048];
 	struct tshm_view *v;
 	FILE *p;
 	size_t n;
 
-	if (!bin || access(bin, X_OK) < 0) {
-		print_message("    TICKSHM_CLI not set or not executable (no tools build)\n");
-		skip();
-	}
 	put(f, "SOLUSDT-trades-2024-01-02.csv", fixtures[0].text);
 	snprintf(cmd, sizeof(cmd),
 		 "\"%s\" ingest --preset binance-trades --name clil --load %s %s 2>&1", bin, f->dir,

@@ -299,7 +299,7 @@ static void test_ingest_bad_options(void **state)
 /* Run the CLI; returns its exit status, output (stdout + stderr) in @out. */
 static int cli(const char *args, char *out, size_t len)
 {
-	const char *bin = getenv("TICKSHM_CLI");
+	const char *bin = tshm_test_cli();
 	char cmd[2048];
 	FILE *p;
 	size_t n;
@@ -317,13 +317,9 @@ static int cli(const char *args, char *out, size_t len)
 static void test_ingest_bad_cli(void **state)
 {
 	struct fx *f = *state;
-	const char *bin = getenv("TICKSHM_CLI");
 	char args[1024], out[4096];
 
-	if (!bin || access(bin, X_OK) < 0) {
-		print_message("    TICKSHM_CLI not set or not executable (no tools build)\n");
-		skip();
-	}
+	tshm_test_cli();
 	TSHM_TEST_CHECK(tshm_itest_write_str(f->tmp, "C-trades-1.csv",
 					     GOOD "3,abc,1,0,1704153600000,true,true\n", f->path));
 	snprintf(args, sizeof(args), "--preset binance-trades %s %s", f->dir, f->path);

@@ -66,7 +66,7 @@ static void slurp(const char *path, char *buf, size_t len)
 /* Run `tickshm load <args>` (args already shell-quoted). Returns the exit code. */
 static int run(struct fx *f, const char *args)
 {
-	const char *cli = getenv("TICKSHM_CLI");
+	const char *cli = tshm_test_cli();
 	char cmd[1024];
 	int st;
 
@@ -77,16 +77,6 @@ static int run(struct fx *f, const char *args)
 	slurp(f->err, f->ebuf, sizeof(f->ebuf));
 	assert_true(WIFEXITED(st));
 	return WEXITSTATUS(st);
-}
-
-static int have_cli(void)
-{
-	const char *cli = getenv("TICKSHM_CLI");
-
-	if (cli && *cli && access(cli, X_OK) == 0)
-		return 1;
-	print_message("    TICKSHM_CLI not set or not executable: skipped\n");
-	return 0;
 }
 
 /* Exactly one line on stderr, "tickshm load: ..." */
@@ -104,8 +94,7 @@ static void test_load_cli_load_and_up_to_date(void **state)
 	struct fx *f = *state;
 	char args[512];
 
-	if (!have_cli())
-		skip(); /* built without the tools */
+	tshm_test_cli(); /* skips in a build without the tools */
 	assert_int_equal(tshm_ltest_make_bundle(f->dir, BUNDLE, 2, 2, 300, 1), 0);
 	snprintf(args, sizeof(args), "'%s'", f->dir);
 	assert_int_equal(run(f, args), 0);
@@ -126,8 +115,7 @@ static void test_load_cli_errors(void **state)
 	struct fx *f = *state;
 	char args[512];
 
-	if (!have_cli())
-		skip(); /* built without the tools */
+	tshm_test_cli(); /* skips in a build without the tools */
 	assert_int_equal(tshm_ltest_make_bundle(f->dir, BUNDLE, 1, 1, 100, 2), 0);
 	snprintf(args, sizeof(args), "'%s/missing'", f->tmp);
 	assert_int_equal(run(f, args), 1);

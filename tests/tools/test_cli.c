@@ -19,15 +19,6 @@ struct run {
 	size_t outlen, errlen;
 };
 
-static const char *cli_path(void)
-{
-	const char *p = getenv("TICKSHM_CLI");
-
-	if (!p || !*p)
-		fail_msg("TICKSHM_CLI is not set (run through ctest)");
-	return p;
-}
-
 static void append(char **buf, size_t *len, const char *data, size_t n)
 {
 	char *p = realloc(*buf, *len + n + 1);
@@ -116,7 +107,7 @@ static void run_env(struct run *r, const char *env, const char *const *args)
 		close(pe[0]);
 		if (env)
 			putenv((char *)env);
-		execv(cli_path(), argv);
+		execv(tshm_test_cli(), argv);
 		_exit(127);
 	}
 	close(po[1]);

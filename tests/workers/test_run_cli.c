@@ -44,14 +44,12 @@ static int teardown(void **state)
 /* Run the CLI with @args; stdout lines into @out (may be NULL). Returns the exit code. */
 static int cli(const char *args, char *out, size_t len, int *lines)
 {
-	const char *bin = getenv("TICKSHM_CLI");
+	const char *bin = tshm_test_cli();
 	char cmd[2048], buf[4096];
 	size_t used = 0;
 	FILE *f;
 	int st;
 
-	if (!bin)
-		fail_msg("TICKSHM_CLI is not set (run through ctest)");
 	snprintf(cmd, sizeof(cmd), "'%s' %s 2>%s/stderr", bin, args, dir);
 	f = popen(cmd, "r");
 	assert_non_null(f);
