@@ -112,6 +112,24 @@ int tshm_ltest_flip_bit(const char *path, uint64_t off, unsigned bit)
 	return rc;
 }
 
+int tshm_ltest_flip_chunk(const char *dir, size_t which, uint64_t at, unsigned bit)
+{
+	const struct tshm_chunk *c;
+	struct tshm_bundle *b;
+	char path[4200];
+	size_t n;
+	int rc = tshm_bundle_open(&b, dir, 0);
+
+	if (rc < 0)
+		return rc;
+	c = tshm_bundle_chunks(b, &n);
+	rc = which < n ? tshm_bundle_file_path(b, c[which].file_id, path, sizeof(path)) : -ERANGE;
+	if (rc == 0)
+		rc = tshm_ltest_flip_bit(path, c[which].offset + at % c[which].clen, bit);
+	tshm_bundle_close(b);
+	return rc;
+}
+
 /* ---- the synthetic bundle --------------------------------------------------- */
 
 #define OPEN_NS (INT64_C(34200) * 1000000000)  /* 09:30 */

@@ -48,6 +48,13 @@ long tshm_ltest_zstd(const void *src, size_t n, void *dst, size_t cap);
  */
 int tshm_ltest_flip_bit(const char *path, uint64_t off, unsigned bit);
 
+/*
+ * tshm_ltest_flip_chunk - flip bit @bit of byte @at (modulo the frame's
+ * length) of chunk @which's frame in the bundle at @dir. Returns 0,
+ * -ERANGE for no such chunk, or an error of the bundle API / -errno.
+ */
+int tshm_ltest_flip_chunk(const char *dir, size_t which, uint64_t at, unsigned bit);
+
 /* ---- the synthetic bundle --------------------------------------------------- */
 
 /*

@@ -407,21 +407,6 @@ static void test_bundle_bad_index(void **state)
 	expect_bad_index(f, "UPDATE chunks SET codec=5 WHERE " CHUNK(3, 2), "codec 5");
 }
 
-static void flip_in_chunk(struct tshm_ltest_fx *f, size_t which, uint64_t at)
-{
-	struct tshm_bundle *b;
-	const struct tshm_chunk *c;
-	char path[4200];
-	size_t n;
-
-	TSHM_TEST_CHECK(tshm_bundle_open(&b, f->dir, 0));
-	c = tshm_bundle_chunks(b, &n);
-	assert_true(which < n);
-	TSHM_TEST_CHECK(tshm_bundle_file_path(b, c[which].file_id, path, sizeof(path)));
-	TSHM_TEST_CHECK(tshm_ltest_flip_bit(path, c[which].offset + at % c[which].clen, 3));
-	tshm_bundle_close(b);
-}
-
 static void test_bundle_verify(void **state)
 {
 	struct tshm_ltest_fx *f = *state;
@@ -441,13 +426,13 @@ static void test_bundle_verify(void **state)
 	tshm_bundle_close(b);
 
 	/* A flipped bit in the middle of chunk 30's frame. */
-	flip_in_chunk(f, 30, 1000003);
+	TSHM_TEST_CHECK(tshm_ltest_flip_chunk(f->dir, 30, 1000003, 3));
 	assert_int_equal(tshm_bundle_verify_dir(f->dir, &rep), -TSHM_ECORRUPT);
 	assert_int_equal(rep.chunks_bad, 1);
 	assert_int_equal(rep.chunks_checked, info.nchunks);
 	if (!strstr(rep.first_error, "trades sid 120 day 2024-01-02 col ts: "))
 		fail_msg("first_error: %s", rep.first_error);
-	flip_in_chunk(f, 30, 1000003); /* flipped back */
+	TSHM_TEST_CHECK(tshm_ltest_flip_chunk(f->dir, 30, 1000003, 3)); /* flipped back */
 	TSHM_TEST_CHECK(tshm_bundle_verify_dir(f->dir, &rep));
 
 	/* A truncated data file: the chunks past the end are named. */
@@ -506,7 +491,7 @@ static void test_bundle_cli_verify(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 	assert_non_null(strstr(line, "264 chunks"));
 	assert_non_null(strstr(line, "OK"));
-	flip_in_chunk(f, 100, 7);
+	TSHM_TEST_CHECK(tshm_ltest_flip_chunk(f->dir, 100, 7, 3));
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	assert_non_null(fgets(line, sizeof(line), p));

@@ -290,28 +290,6 @@ static void test_load_name_override(void **state)
 }
 
 /* Flip one bit in the middle of chunk @i's frame. */
-static void flip_bit(const char *dir, size_t i)
-{
-	struct tshm_bundle *b;
-	const struct tshm_chunk *c;
-	char path[4096];
-	uint8_t byte;
-	off_t at;
-	int fd;
-
-	TSHM_TEST_CHECK(tshm_bundle_open(&b, dir, 0));
-	c = &tshm_bundle_chunks(b, &(size_t){0})[i];
-	TSHM_TEST_CHECK(tshm_bundle_file_path(b, c->file_id, path, sizeof(path)));
-	at = (off_t)(c->offset + c->clen / 2);
-	tshm_bundle_close(b);
-	fd = open(path, O_RDWR);
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, &byte, 1, at), 1);
-	byte ^= 0x10;
-	assert_int_equal(pwrite(fd, &byte, 1, at), 1);
-	close(fd);
-}
-
 /* The name of chunk @i as the loader reports it: "<table> sid <sid> day <YYYY-MM-DD>". */
 static void chunk_words(const char *dir, size_t i, char *sid, size_t slen, char *day, size_t dlen)
 {
@@ -367,7 +345,7 @@ static void test_load_bit_flip_names_chunk(void **state)
 	tshm_bundle_chunks(b, &n);
 	tshm_bundle_close(b);
 	victim = n / 2;
-	flip_bit(f->bundle, victim);
+	TSHM_TEST_CHECK(tshm_ltest_flip_chunk(f->bundle, victim, 1000003, 4));
 	expect_failure(f, &o, -TSHM_ECORRUPT, "bit flip");
 	assert_int_equal(load(f, &o, &r), -TSHM_ECORRUPT);
 	chunk_words(f->bundle, victim, sid, sizeof(sid), day, sizeof(day));
