@@ -49,10 +49,6 @@ static inline uint64_t tshm__fence_len(uint64_t nrows, unsigned shift)
 #define TSHM_META_SIZE                                                                             \
 	(sizeof(struct tshm_seg_header) + TSHM_TABLE_SLOTS * sizeof(struct tshm_table_desc))
 
-/* Lowest and highest day a day index may cover: day * TSHM_DAY_NS fits int64. */
-#define TSHM_DAY_MIN (-106751)
-#define TSHM_DAY_MAX 106751
-
 /*
  * tshm_segment_create that allocates only the first @reserve bytes (<=
  * @size) and sizes the rest without allocating it (segment.c).

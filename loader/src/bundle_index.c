@@ -25,7 +25,7 @@ void tshm__chunk_name(char *buf, size_t len, const struct tshm_chunk *c)
 		if (c->col < tshm_schema_table(c->table)->ncols)
 			cn = tshm_schema_table(c->table)->cols[c->col].name;
 	}
-	if (c->day >= TSHM__DAY_MIN && c->day < TSHM__DAY_MAX) {
+	if (c->day >= TSHM_DAY_MIN && c->day < TSHM_DAY_MAX) {
 		tshm_ts_format(day, sizeof(day), (int64_t)c->day * TSHM_DAY_NS);
 		day[10] = '\0'; /* YYYY-MM-DD */
 	} else {		/* a corrupt index: the number, not a made-up date */
@@ -94,7 +94,7 @@ static int check_chunk(const struct tshm_bundle *b, const struct tshm_chunk *c, 
 	if (!f || c->offset < sizeof(struct tshm__tzd_header) ||
 	    __builtin_add_overflow(c->offset, c->clen, &end) || end > f->size)
 		return bad(why, len, c, "frame outside its data file");
-	if (c->day < TSHM__DAY_MIN || c->day >= TSHM__DAY_MAX || c->min_ts > c->max_ts ||
+	if (c->day < TSHM_DAY_MIN || c->day >= TSHM_DAY_MAX || c->min_ts > c->max_ts ||
 	    c->min_ts < lo || c->max_ts >= lo + TSHM_DAY_NS)
 		return bad(why, len, c, "time range outside its day");
 	if (tshm__asset_index(b, c->sid) < 0)
@@ -163,8 +163,8 @@ int tshm__check_index(const struct tshm_bundle *b, char *why, size_t len)
 			return snprintf(why, len, "assets: sids not unique"), -TSHM_ECORRUPT;
 	for (size_t i = 0; i < b->nadjs; i++)
 		if (tshm__asset_index(b, b->adjs[i].sid) < 0 ||
-		    tshm_day_of(b->adjs[i].ts) < TSHM__DAY_MIN ||
-		    tshm_day_of(b->adjs[i].ts) >= TSHM__DAY_MAX)
+		    tshm_day_of(b->adjs[i].ts) < TSHM_DAY_MIN ||
+		    tshm_day_of(b->adjs[i].ts) >= TSHM_DAY_MAX)
 			return snprintf(why, len, "adjustments: unknown sid or ts out of range"),
 			       -TSHM_ECORRUPT;
 	for (size_t i = 0; i < b->nchunks && rc == 0; i++)

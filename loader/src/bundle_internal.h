@@ -151,10 +151,6 @@ int tshm__zstd_level(void);
 
 /* ---- a write transaction (bundle_txn.c, bundle_put.c) ------------------ */
 
-/* Days a segment's day index may cover (libshm: day * 86400 s fits int64 ns). */
-#define TSHM__DAY_MIN (-106751)
-#define TSHM__DAY_MAX 106751
-
 enum tshm__stmt {
 	TSHM__ST_ASSET_GET,
 	TSHM__ST_ASSET_BY_SYM,

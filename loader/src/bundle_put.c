@@ -129,7 +129,7 @@ int tshm_bundle_put_session(struct tshm_bundle_txn *t, int32_t day, int64_t open
 
 	if (rc < 0)
 		return rc;
-	if (day < TSHM__DAY_MIN || day >= TSHM__DAY_MAX || close_ts < open_ts)
+	if (day < TSHM_DAY_MIN || day >= TSHM_DAY_MAX || close_ts < open_ts)
 		return -EINVAL;
 	st = t->st[TSHM__ST_SESS_PUT];
 	sqlite3_bind_int(st, 1, day);
@@ -151,7 +151,7 @@ static bool ts_in_range(int64_t ts)
 {
 	int32_t d = tshm_day_of(ts);
 
-	return d >= TSHM__DAY_MIN && d < TSHM__DAY_MAX;
+	return d >= TSHM_DAY_MIN && d < TSHM_DAY_MAX;
 }
 
 int tshm_bundle_put_adjustment(struct tshm_bundle_txn *t, int64_t sid, int64_t ts, int32_t kind,
@@ -243,7 +243,7 @@ static int check_put_day(struct tshm_bundle_txn *t, enum tshm_table table, int64
 
 	if (rc < 0)
 		return rc;
-	if (!tshm__chunked_table((uint32_t)table) || day < TSHM__DAY_MIN || day >= TSHM__DAY_MAX)
+	if (!tshm__chunked_table((uint32_t)table) || day < TSHM_DAY_MIN || day >= TSHM_DAY_MAX)
 		return -EINVAL;
 	s = tshm_schema_table(table);
 	if (nrows) {

@@ -98,7 +98,7 @@ static int session_row(sqlite3_stmt *st, void *elem)
 	s->day = (int32_t)day;
 	s->open_ts = sqlite3_column_int64(st, 1);
 	s->close_ts = sqlite3_column_int64(st, 2);
-	return day >= TSHM__DAY_MIN && day < TSHM__DAY_MAX ? 0 : -TSHM_ECORRUPT;
+	return day >= TSHM_DAY_MIN && day < TSHM_DAY_MAX ? 0 : -TSHM_ECORRUPT;
 }
 
 static int adj_row(sqlite3_stmt *st, void *elem)

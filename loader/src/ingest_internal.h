@@ -113,10 +113,10 @@ int tshm__int_parse(const char *s, size_t n, int64_t *out);
 
 /* ---- ingest_time.c: timestamps --------------------------------------------- */
 
-/* Row timestamps must lie in [TSHM__TS_LO, TSHM__TS_HI): +-106,751 days, so
- * every day index and session bound fits int64 ns. */
-#define TSHM__TS_LO (-INT64_C(106751) * TSHM_DAY_NS)
-#define TSHM__TS_HI (INT64_C(106751) * TSHM_DAY_NS)
+/* Row timestamps must lie in [TSHM__TS_LO, TSHM__TS_HI): the days a
+ * segment's day index covers, so every day bound fits int64 ns. */
+#define TSHM__TS_LO ((int64_t)TSHM_DAY_MIN * TSHM_DAY_NS)
+#define TSHM__TS_HI ((int64_t)TSHM_DAY_MAX * TSHM_DAY_NS)
 
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
 int64_t tshm__days_from_civil(int64_t y, unsigned m, unsigned d);

@@ -23,6 +23,10 @@ extern "C" {
 
 #define TSHM_ALIGN 64u /* every array starts on a cache line */
 #define TSHM_DAY_NS INT64_C(86400000000000)
+/* Days a segment's day index may cover: [TSHM_DAY_MIN, TSHM_DAY_MAX), so
+ * every day * TSHM_DAY_NS fits int64 ns. */
+#define TSHM_DAY_MIN (-106751)
+#define TSHM_DAY_MAX 106751
 #define TSHM_TABLE_SLOTS 16u   /* directory entries; 8 in use in v1 */
 #define TSHM_MAX_COLS 12u      /* column descriptors per table */
 #define TSHM_BUNDLE_MAX 48u    /* bundle name buffer, NUL included */
