@@ -24,8 +24,8 @@
 #define TSHM__CTL_VERSION 1u
 
 enum tshm__task_kind {
-	TSHM__TASK_RUN = 1,	/* run the strategy on one slice for one parameter set */
-	TSHM__TASK_STOP = 2,	/* exit */
+	TSHM__TASK_RUN = 1, /* run the strategy on one slice for one parameter set */
+	/* 2 was STOP: a closed task ring says it now */
 	TSHM__TASK_RELEASE = 3, /* the run is over: unmap its stream buffers (no result) */
 };
 

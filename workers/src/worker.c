@@ -290,7 +290,7 @@ static void loop(struct wstate *w)
 			continue;
 		}
 		if (n != 1 || t.kind != TSHM__TASK_RUN)
-			return; /* end of stream, dispatcher gone, or STOP */
+			return; /* end of stream (closed) or dispatcher gone */
 		run_task(w, &t, &r);
 		if (r.status < 0)
 			tshm__log(1, "worker", "task %llu: %s", (unsigned long long)t.id,

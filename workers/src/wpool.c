@@ -189,17 +189,13 @@ int tshm__wpool_reap(struct tshm_pipeline *p, uint32_t i, int wait_ms, char *why
 	return 1;
 }
 
+/* End every task stream: a worker drains what is queued, then its wait
+ * returns 0 and it exits (the ring needs no free slot to say so). */
 static void ask_stop(struct tshm_pipeline *p)
 {
-	struct tshm__task stop = {.kind = TSHM__TASK_STOP};
-
-	for (uint32_t i = 0; i < p->nworkers; i++) {
-		if (p->w[i].pid <= 0 || !p->w[i].tasks)
-			continue;
-		stop.id = ++p->next_id;
-		if (tshm_ring_enqueue_burst(p->w[i].tasks, &stop, 1) != 1)
-			kill(p->w[i].pid, SIGKILL); /* queue full: nothing to wait for */
-	}
+	for (uint32_t i = 0; i < p->nworkers; i++)
+		if (p->w[i].pid > 0 && p->w[i].tasks)
+			tshm_ring_close(p->w[i].tasks);
 }
 
 void tshm__wpool_stop(struct tshm_pipeline *p)
