@@ -100,7 +100,7 @@ static int parse(struct cli_ctx *ctx, int argc, char **argv, struct tshm_load_op
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	uint64_t v;
+	uint32_t n;
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -114,12 +114,9 @@ static int parse(struct cli_ctx *ctx, int argc, char **argv, struct tshm_load_op
 		} else if (opt == 'f') {
 			o->flags |= TSHM_LOAD_FORCE;
 		} else if (opt == 't') {
-			if (cli_parse_u64(ctx, "--threads", optarg, &v))
+			if (cli_parse_count(ctx, "--threads", optarg, 1024, &n))
 				return CLI_USAGE;
-			if (v < 1 || v > 1024)
-				return cli_fail(ctx, CLI_USAGE, "--threads",
-						"'%s' is not in 1..1024", optarg);
-			o->nthreads = (unsigned)v;
+			o->nthreads = n;
 		} else if (opt == 'd') {
 			if (parse_direct(ctx, optarg, &o->direct))
 				return CLI_USAGE;

@@ -146,9 +146,8 @@ int cli_run_opt(struct cli_ctx *ctx, struct cli_run *r, int opt, const char *arg
 		r->params[r->nparams++] = arg;
 		return 0;
 	case CLI_RUN_WORKERS:
-		if (parse_count(ctx, "--workers", arg, TSHM_PIPELINE_MAX_WORKERS, &r->workers))
-			return CLI_USAGE;
-		return r->workers ? 0 : cli_fail(ctx, CLI_USAGE, "--workers", "must be at least 1");
+		return cli_parse_count(ctx, "--workers", arg, TSHM_PIPELINE_MAX_WORKERS,
+				       &r->workers);
 	case CLI_RUN_SLICE:
 		return parse_slice(ctx, r, arg);
 	case CLI_RUN_MODE:
