@@ -133,6 +133,7 @@ static int attach(struct tshm_ring *r, void *mem, size_t size, unsigned role)
 	r->msg_size = sh->hdr.msg_size;
 	r->flags = sh->hdr.flags;
 	r->role = role;
+	r->slice_ns = TSHM__RING_SLICE_NS;
 	r->slots = (uint8_t *)mem + sh->hdr.slots_offset;
 	r->dead = sh->hdr.dead_offset ? (uint64_t *)((uint8_t *)mem + sh->hdr.dead_offset) : NULL;
 	rc = tshm__ring_register(r, role);
@@ -277,4 +278,12 @@ uint64_t tshm_ring_count(const struct tshm_ring *r)
 void tshm_ring_stats(const struct tshm_ring *r, struct tshm_ring_stats *out)
 {
 	*out = r->st;
+}
+
+int tshm_ring_set_sleep_slice(struct tshm_ring *r, int64_t slice_ns)
+{
+	if (slice_ns < TSHM_RING_SLICE_MIN_NS || slice_ns > TSHM_RING_SLICE_MAX_NS)
+		return -EINVAL;
+	r->slice_ns = slice_ns;
+	return 0;
 }

@@ -126,8 +126,12 @@ struct tshm_ring {
 	uint32_t zc_n;	   /* messages handed out */
 	uint32_t zc_total; /* indices claimed: skip + n (+ unused, MP reserve) */
 	struct tshm_ring_stats st;
+	int64_t slice_ns;	 /* longest single futex sleep (tshm_ring_set_sleep_slice) */
 	struct tshm_segment seg; /* named rings: the mapping */
 };
+
+/* Default sleep slice: how often a blocked call rechecks peers and close. */
+#define TSHM__RING_SLICE_NS INT64_C(10000000)
 
 #define tshm_ring_load64(p, mo) atomic_load_explicit((_Atomic uint64_t *)(uintptr_t)(p), (mo))
 #define tshm_ring_store64(p, v, mo)                                                                \

@@ -20,7 +20,6 @@
 
 #define SPINS 128
 #define YIELDS 16
-#define SLICE_NS INT64_C(10000000) /* peers are rechecked this often while asleep */
 #define TURN_REAP_NS INT64_C(1000000)
 
 int64_t tshm__ring_now(void)
@@ -76,7 +75,7 @@ int tshm__ring_sleep(struct tshm_ring *r, struct ring_waitq *q, bool (*ready)(st
 	/* Pairs with the waker's fence in tshm__ring_wake(). */
 	atomic_thread_fence(memory_order_seq_cst);
 	if (!ready(r)) {
-		slice = deadline - now < SLICE_NS ? deadline - now : SLICE_NS;
+		slice = deadline - now < r->slice_ns ? deadline - now : r->slice_ns;
 		ts.tv_sec = slice / 1000000000;
 		ts.tv_nsec = slice % 1000000000;
 		syscall(SYS_futex, &q->futex, FUTEX_WAIT, key, &ts, NULL, 0);

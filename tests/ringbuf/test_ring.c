@@ -1111,6 +1111,27 @@ static void test_ring_timeouts(void **state)
 	}
 }
 
+static void test_ring_sleep_slice_bounds(void **state)
+{
+	static const int64_t bad[] = {
+	    INT64_MIN, -1, 0, TSHM_RING_SLICE_MIN_NS - 1, TSHM_RING_SLICE_MAX_NS + 1, INT64_MAX};
+	struct tshm_ring_stats st;
+	struct rt_msg m[1];
+	struct pair *x;
+
+	(void)state;
+	x = pair_open(8, sizeof(struct rt_msg), 0, 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(tshm_ring_set_sleep_slice(x->c, bad[i]), -EINVAL);
+	assert_int_equal(tshm_ring_set_sleep_slice(x->c, TSHM_RING_SLICE_MIN_NS), 0);
+	/* The shortest slice: many short sleeps, still ending in a timeout. */
+	assert_int_equal(tshm_ring_dequeue_wait(x->c, m, 1, 200 * RT_MS), -ETIMEDOUT);
+	tshm_ring_stats(x->c, &st);
+	assert_true(st.waits >= 1);
+	assert_int_equal(tshm_ring_set_sleep_slice(x->p, TSHM_RING_SLICE_MAX_NS), 0);
+	pair_close(x);
+}
+
 /* A negative timeout is an invalid argument even when messages are waiting:
  * the call must fail without consuming them. */
 static void test_ring_negative_timeout_consumes_nothing(void **state)
@@ -1233,8 +1254,12 @@ static void test_ring_sleep_wake_stats(void **state)
 		struct rt_msg m[8];
 		struct pair *x;
 
-		/* Consumer asleep on an empty ring, woken by one enqueue. */
+		/* Consumer asleep on an empty ring, woken by one enqueue. The
+		 * sleepers' slices outlast their calls: a sleep can end only by
+		 * a wake, so exactly one is due each time. */
 		x = pair_open(8, sizeof(struct rt_msg), flags[f], 0);
+		TSHM_TEST_CHECK(tshm_ring_set_sleep_slice(x->c, TSHM_RING_SLICE_MAX_NS));
+		TSHM_TEST_CHECK(tshm_ring_set_sleep_slice(x->p, TSHM_RING_SLICE_MAX_NS));
 		sleeper_asleep(&s, x->c, 0, 8, 5 * RT_SEC, 0, 5000);
 		fill(m, 1, 0);
 		assert_int_equal(tshm_ring_enqueue_burst(x->p, m, 1), 1);
@@ -1242,17 +1267,14 @@ static void test_ring_sleep_wake_stats(void **state)
 		expect_msgs(s.buf, 1, 0);
 		tshm_ring_stats(x->c, &cs);
 		tshm_ring_stats(x->p, &ps);
-		assert_true(cs.waits >= 1);
-		/* One wake, unless the enqueue fell between two sleep slices (a
-		 * slice is 10 ms: possible on a loaded host), when none is due. */
-		assert_true(ps.wakes == 1 || (ps.wakes == 0 && s.took >= 9 * RT_MS));
-		uint64_t wakes = ps.wakes;
+		assert_int_equal(cs.waits, 1);
+		assert_int_equal(ps.wakes, 1);
 		assert_int_equal(cs.messages, 1);
 		/* Nobody asleep now: the next enqueue issues no wake. */
 		fill(m, 8, 1);
 		assert_int_equal(tshm_ring_enqueue_burst(x->p, m, 1), 1);
 		tshm_ring_stats(x->p, &ps);
-		assert_int_equal(ps.wakes, wakes);
+		assert_int_equal(ps.wakes, 1);
 
 		/* Producer asleep on a full ring, woken by one dequeue. */
 		fill(m, 8, 2);
@@ -1263,8 +1285,8 @@ static void test_ring_sleep_wake_stats(void **state)
 		sleeper_join(&s, 1);
 		tshm_ring_stats(x->c, &cs);
 		tshm_ring_stats(x->p, &ps);
-		assert_true(ps.waits >= 1);
-		assert_true(cs.wakes == 1 || (cs.wakes == 0 && s.took >= 9 * RT_MS));
+		assert_int_equal(ps.waits, 1);
+		assert_int_equal(cs.wakes, 1);
 		assert_true(ps.full >= 1);
 		assert_int_equal(tshm_ring_dequeue_burst(x->c, m, 8), 8);
 		expect_msgs(m, 8, 2);
@@ -1432,6 +1454,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_ring_close, teardown),
 	    cmocka_unit_test_teardown(test_ring_close_wakes_sleepers, teardown),
 	    cmocka_unit_test_teardown(test_ring_timeouts, teardown),
+	    cmocka_unit_test_teardown(test_ring_sleep_slice_bounds, teardown),
 	    cmocka_unit_test_teardown(test_ring_negative_timeout_consumes_nothing, teardown),
 	    cmocka_unit_test_teardown(test_ring_count_and_stats, teardown),
 	    cmocka_unit_test_teardown(test_ring_sleep_wake_stats, teardown),

@@ -195,6 +195,21 @@ TSHM_EXPORT uint64_t tshm_ring_count(const struct tshm_ring *r);
 /* tshm_ring_stats - this handle's counters. */
 TSHM_EXPORT void tshm_ring_stats(const struct tshm_ring *r, struct tshm_ring_stats *out);
 
+#define TSHM_RING_SLICE_MIN_NS INT64_C(10000)	    /* 10 us */
+#define TSHM_RING_SLICE_MAX_NS INT64_C(60000000000) /* 60 s */
+
+/*
+ * tshm_ring_set_sleep_slice - the longest one futex sleep of this handle's
+ * blocking calls lasts (default 10 ms). Between slices a blocked call
+ * rechecks whether its peers are alive and reaps dead claimants, so the
+ * slice bounds how late a death is noticed; a wake from the other side
+ * ends a sleep at once, whatever the slice. A long slice also makes a lost
+ * wakeup show as a long stall, which is how the tests look for one.
+ * Returns 0, or -EINVAL outside [TSHM_RING_SLICE_MIN_NS, TSHM_RING_SLICE_MAX_NS].
+ * Like every call on a handle, not safe against concurrent calls on it.
+ */
+TSHM_EXPORT int tshm_ring_set_sleep_slice(struct tshm_ring *r, int64_t slice_ns);
+
 #ifdef __cplusplus
 }
 #endif
