@@ -17,6 +17,7 @@
 #define KILL_FINISH_MS 10000	    /* for the survivors to finish once told to stop */
 
 struct kill_shm {
+	_Atomic int cons_ready;
 	_Atomic int live_ready;
 	_Atomic int victim_ready;
 	_Atomic int stop;
@@ -88,9 +89,11 @@ static struct rt_prod kill_prod(uint32_t id, uint64_t seed)
 static void kill_consumer(struct tshm_ring *r, const struct kill_iter *k)
 {
 	struct rt_seen seen;
-	int rc = rt_consume(r, kill_t, (k->flags & TSHM_RING_MC) != 0, k->x ^ 1, KILL_WAIT,
-			    !k->vcons, &seen);
+	int rc;
 
+	atomic_store(&kill_ks->cons_ready, 1);
+	rc = rt_consume(r, kill_t, (k->flags & TSHM_RING_MC) != 0, k->x ^ 1, KILL_WAIT, !k->vcons,
+			&seen);
 	atomic_store(&kill_ks->cons_rc, rc);
 }
 
@@ -204,8 +207,11 @@ static void kill_iteration(unsigned iter, uint64_t seed, struct kill_totals *tot
 	atomic_store(&kill_ks->cons_rc, 1);
 	cons = kill_spawn(TSHM_RING_CONSUMER, kill_consumer, &k);
 	live = kill_spawn(TSHM_RING_PRODUCER, kill_live, &k);
-	/* The live producer attaches first: a victim that attached and died
-	 * before it would rightly leave the consumer with -EPIPE. */
+	/* The survivors attach first: a victim producer (consumer) that
+	 * attached and died before the live producer (the consumer) would
+	 * rightly leave the other side with -EPIPE. */
+	if (!rt_wait_flag(&kill_ks->cons_ready, 1, KILL_ATTACH_NS))
+		fail_msg("iteration %u: the consumer did not attach", iter);
 	if (!rt_wait_flag(&kill_ks->live_ready, 1, KILL_ATTACH_NS))
 		fail_msg("iteration %u: the live producer did not attach", iter);
 	victim = kill_spawn(k.vcons ? TSHM_RING_CONSUMER : TSHM_RING_PRODUCER, kill_victim, &k);
@@ -233,7 +239,7 @@ static long kill_env(const char *name, long dflt)
 	return v && *v ? strtol(v, NULL, 10) : dflt;
 }
 
-void kill_loop(unsigned max, int64_t end, const char *what)
+void kill_loop(unsigned max, unsigned min, int64_t end, const char *what)
 {
 	uint64_t seed = (uint64_t)kill_env("TSHM_RING_KILL_SEED", (long)getpid());
 	struct kill_totals tot = {0};
@@ -247,7 +253,7 @@ void kill_loop(unsigned max, int64_t end, const char *what)
 	printf("# %s: seed %llu (TSHM_RING_KILL_SEED), up to %u iterations\n", what,
 	       (unsigned long long)seed, max);
 	fflush(stdout);
-	for (unsigned i = 0; i < max && tshm_test_now_ns() < end; i++)
+	for (unsigned i = 0; i < max && (i < min || tshm_test_now_ns() < end); i++)
 		kill_iteration(i, seed, &tot);
 	printf("# %s: %u iterations in %.1f s (%u killed a consumer, losing %llu messages); a "
 	       "dead claim reaped in %u (%llu slots); victim killed before attaching in %u; "

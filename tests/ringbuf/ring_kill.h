@@ -24,12 +24,13 @@
 
 /*
  * kill_loop - run the kill scenario up to @max times, stopping early once
- * tshm_test_now_ns() passes @end, and print a summary headed by @what.
+ * tshm_test_now_ns() passes @end but not before @min iterations, and print
+ * a summary headed by @what.
  * TSHM_RING_KILL_ITERATIONS overrides @max, TSHM_RING_KILL_SEED the seed
  * (default: the pid; printed first). Fails the test on the first iteration
  * that goes wrong, or if none ran.
  */
-void kill_loop(unsigned max, int64_t end, const char *what);
+void kill_loop(unsigned max, unsigned min, int64_t end, const char *what);
 
 /*
  * kill_teardown - cmocka teardown for tests that run kill_loop():

@@ -16,7 +16,7 @@
 static void test_ring_kill_random_producer_death(void **state)
 {
 	(void)state;
-	kill_loop(ITERATIONS, tshm_test_now_ns() + BUDGET_NS, "kill");
+	kill_loop(ITERATIONS, ITERATIONS / 5, tshm_test_now_ns() + BUDGET_NS, "kill");
 }
 
 int main(void)
