@@ -8,7 +8,7 @@
  * message while the other side is in a chosen phase of going to sleep:
  * spinning, just counted as a waiter, or surely asleep in the futex.
  *
- * Two checks, neither a timing threshold. Exact: the waker's wake counter
+ * Two checks, neither upset by a busy host. Exact: the waker's wake counter
  * tells whether its publish issued a futex wake; if it did not, the
  * handshake guarantees the sleeper saw the message before sleeping, so a
  * sleeper that still went into the futex (its wait counter rose) lost a
