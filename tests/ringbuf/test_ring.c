@@ -1284,7 +1284,7 @@ static void test_ring_sleep_wake_stats(void **state)
 		expect_msgs(s.buf, 1, 0);
 		tshm_ring_stats(x->c, &cs);
 		tshm_ring_stats(x->p, &ps);
-		assert_int_equal(cs.waits, 1);
+		assert_true(cs.waits >= 1); /* a futex wait may return spuriously */
 		assert_int_equal(ps.wakes, 1);
 		assert_int_equal(cs.messages, 1);
 		/* Nobody asleep now: the next enqueue issues no wake. */
@@ -1302,7 +1302,7 @@ static void test_ring_sleep_wake_stats(void **state)
 		sleeper_join(&s, 1);
 		tshm_ring_stats(x->c, &cs);
 		tshm_ring_stats(x->p, &ps);
-		assert_int_equal(ps.waits, 1);
+		assert_true(ps.waits >= 1);
 		assert_int_equal(cs.wakes, 1);
 		assert_true(ps.full >= 1);
 		assert_int_equal(tshm_ring_dequeue_burst(x->c, m, 8), 8);
