@@ -4,6 +4,7 @@
 #include "tshm_proc.h"
 #include "tshm_test.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -110,6 +111,23 @@ int tshm_ltest_flip_bit(const char *path, uint64_t off, unsigned bit)
 		rc = -EIO;
 	close(fd);
 	return rc;
+}
+
+int tshm_ltest_count_data_files(const char *dir)
+{
+	char path[256];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/data", dir);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) != NULL)
+		n += strstr(de->d_name, ".tzd") != NULL;
+	closedir(d);
+	return n;
 }
 
 int tshm_ltest_flip_chunk(const char *dir, size_t which, uint64_t at, unsigned bit)

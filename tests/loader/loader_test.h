@@ -55,6 +55,9 @@ int tshm_ltest_flip_bit(const char *path, uint64_t off, unsigned bit);
  */
 int tshm_ltest_flip_chunk(const char *dir, size_t which, uint64_t at, unsigned bit);
 
+/* tshm_ltest_count_data_files - the data files (*.tzd) of the bundle at @dir. */
+int tshm_ltest_count_data_files(const char *dir);
+
 /* ---- the synthetic bundle --------------------------------------------------- */
 
 /*

@@ -6,7 +6,6 @@
  * derives without reading data, which must equal the hash libshm computes
  * from the loaded data.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -104,23 +103,6 @@ static void test_bundle_round_trip(void **state)
 	check_schema(f, "rt");
 }
 
-static int count_data_files(const char *dir)
-{
-	char path[256];
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "%s/data", dir);
-	d = opendir(path);
-	if (!d)
-		return 0;
-	while ((de = readdir(d)) != NULL)
-		n += strstr(de->d_name, ".tzd") != NULL;
-	closedir(d);
-	return n;
-}
-
 /* Replace one day with other rows, delete another; the rest stays. */
 static void test_bundle_replace_and_delete(void **state)
 {
@@ -136,7 +118,7 @@ static void test_bundle_replace_and_delete(void **state)
 	int hash_ok = 0;
 
 	TSHM_TEST_CHECK(tshm_ltest_put_bundle(f->dir, "rd", &small));
-	assert_int_equal(count_data_files(f->dir), 1);
+	assert_int_equal(tshm_ltest_count_data_files(f->dir), 1);
 	other.trades_per_day = 250;
 	for (int c = 0; c < 5; c++)
 		cols[c] = col[c];
@@ -147,7 +129,7 @@ static void test_bundle_replace_and_delete(void **state)
 	TSHM_TEST_CHECK(tshm_bundle_put_day(t, TSHM_TABLE_QUOTES, tshm_ltest_sid(2),
 					    TSHM_LTEST_DAY0 + 2, 0, NULL));
 	TSHM_TEST_CHECK(tshm_bundle_commit(t));
-	assert_int_equal(count_data_files(f->dir), 2);
+	assert_int_equal(tshm_ltest_count_data_files(f->dir), 2);
 
 	TSHM_TEST_CHECK(tshm_ltest_load_ref(f->cat, f->dir, "rd", &hash_ok));
 	assert_true(hash_ok);
@@ -165,7 +147,7 @@ static void test_bundle_replace_and_delete(void **state)
 
 	/* Replacing everything leaves the older files unreferenced: swept. */
 	TSHM_TEST_CHECK(tshm_ltest_put_bundle(f->dir, NULL, &small));
-	assert_int_equal(count_data_files(f->dir), 1);
+	assert_int_equal(tshm_ltest_count_data_files(f->dir), 1);
 	load_and_check(f, "rd", &small);
 }
 
@@ -264,9 +246,9 @@ static void test_bundle_abort(void **state)
 	TSHM_TEST_CHECK(tshm_bundle_put_day(t, TSHM_TABLE_TRADES, tshm_ltest_sid(0),
 					    TSHM_LTEST_DAY0, 200, cols));
 	TSHM_TEST_CHECK(tshm_bundle_put_session(t, TSHM_LTEST_DAY0 + 9, 1, 2));
-	assert_int_equal(count_data_files(f->dir), 2);
+	assert_int_equal(tshm_ltest_count_data_files(f->dir), 2);
 	tshm_bundle_abort(t);
-	assert_int_equal(count_data_files(f->dir), 1);
+	assert_int_equal(tshm_ltest_count_data_files(f->dir), 1);
 	TSHM_TEST_CHECK(tshm_bundle_open(&b, f->dir, 0));
 	tshm_bundle_info(b, &after);
 	tshm_bundle_close(b);
@@ -298,7 +280,7 @@ static void test_bundle_open_errors(void **state)
 	TSHM_TEST_CHECK(tshm_bundle_commit(t));
 	TSHM_TEST_CHECK(tshm_bundle_open(&b, sub, 0));
 	tshm_bundle_close(b);
-	assert_int_equal(count_data_files(sub), 0);
+	assert_int_equal(tshm_ltest_count_data_files(sub), 0);
 	assert_int_equal(
 	    tshm_ltest_sql(sub, "UPDATE meta SET value='2' WHERE key='format_version'"), 0);
 	assert_int_equal(tshm_bundle_open(&b, sub, 0), -TSHM_EVERSION);
@@ -458,18 +440,18 @@ static void test_bundle_locking(void **state)
 	TSHM_TEST_CHECK(tshm_bundle_open(&b, f->dir, 0));
 	/* A writer replacing everything while the reader is open. */
 	TSHM_TEST_CHECK(tshm_ltest_put_bundle(f->dir, NULL, &small));
-	assert_int_equal(count_data_files(f->dir), 2); /* the reader's file is kept */
+	assert_int_equal(tshm_ltest_count_data_files(f->dir), 2); /* the reader's file is kept */
 	assert_int_equal(tshm_bundle_verify(b, &rep), 0);
 	tshm_bundle_close(b);
 	/* The next transaction sweeps it. */
 	TSHM_TEST_CHECK(tshm_bundle_begin(&t, f->dir, NULL, 0));
-	assert_int_equal(count_data_files(f->dir), 2); /* swept + this txn's new file */
+	assert_int_equal(tshm_ltest_count_data_files(f->dir), 2); /* swept + this txn's new file */
 	/* A second writer waits, then gives up. */
 	setenv("TICKSHM_TEST_LOCK_TIMEOUT_MS", "100", 1);
 	assert_int_equal(tshm_bundle_begin(&t2, f->dir, NULL, 0), -TSHM_EBUSY);
 	unsetenv("TICKSHM_TEST_LOCK_TIMEOUT_MS");
 	TSHM_TEST_CHECK(tshm_bundle_commit(t));
-	assert_int_equal(count_data_files(f->dir), 1);
+	assert_int_equal(tshm_ltest_count_data_files(f->dir), 1);
 	load_and_check(f, "lk", &small);
 }
 

@@ -6,7 +6,6 @@
  * content (or the new one once COMMIT returned), verifies, and the next
  * transaction succeeds and removes the leftovers.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,23 +20,6 @@
 static const struct tshm_ltest_spec v1 = {3, 2, 120, 1};
 static const struct tshm_ltest_spec v2 = {4, 3, 150, 2}; /* more of everything, other values */
 static const struct tshm_ltest_spec v3 = {4, 3, 90, 3};	 /* replaces every chunk of v1 and v2 */
-
-static int count_files(const char *dir)
-{
-	char path[256];
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "%s/data", dir);
-	d = opendir(path);
-	if (!d)
-		return 0;
-	while ((de = readdir(d)) != NULL)
-		n += strstr(de->d_name, ".tzd") != NULL;
-	closedir(d);
-	return n;
-}
 
 /* Write @s in a child that TICKSHM_TEST_CRASH_AT kills at @point. */
 static void crash_txn(struct tshm_ltest_fx *f, const char *point, const struct tshm_ltest_spec *s)
@@ -82,7 +64,7 @@ static void crash_case(struct tshm_ltest_fx *f, const char *point, int committed
 	 * previous file it made unreferenced but did not get to sweep. */
 	expect_content(f, committed ? &v2 : &v1, 1);
 	TSHM_TEST_CHECK(tshm_ltest_put_bundle(f->bundle, "crash", &v3));
-	assert_int_equal(count_files(f->bundle), 1);
+	assert_int_equal(tshm_ltest_count_data_files(f->bundle), 1);
 	expect_content(f, &v3, 0);
 }
 
@@ -117,7 +99,7 @@ static void test_bundle_crash_first_txn(void **state)
 	assert_int_equal(tshm_bundle_open(&b, f->bundle, 0), -ENOENT);
 	assert_int_equal(tshm_bundle_verify_dir(f->bundle, &rep), -ENOENT);
 	TSHM_TEST_CHECK(tshm_ltest_put_bundle(f->bundle, "crash", &v1));
-	assert_int_equal(count_files(f->bundle), 1);
+	assert_int_equal(tshm_ltest_count_data_files(f->bundle), 1);
 	expect_content(f, &v1, 0);
 }
 
