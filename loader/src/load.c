@@ -73,11 +73,6 @@ int tshm__load_fail(struct tshm__load_ctx *ctx, int rc, const char *fmt, ...)
 	return rc;
 }
 
-void tshm__load_chunk_name(const struct tshm__load_ctx *ctx, size_t i, char *buf, size_t len)
-{
-	tshm__chunk_name(buf, len, &ctx->chunks[i]);
-}
-
 static int check_opts(const struct tshm_load_opts *opts, struct tshm_load_opts *o)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -133,86 +128,51 @@ static int open_bundle(struct load_run *r)
 }
 
 /*
- * Where each chunk decodes to: column base + first row x width, checked
- * against the table so that no index, however wrong, can make a decoder
- * write outside its column.
+ * Where each chunk decodes to, as an offset in the segment for pwrite():
+ * column offset + first row x width, checked against the table so that no
+ * index, however wrong, can make a decoder write outside its column.
+ * Decoding into a cache-hot buffer and pwrite()ing it beat decoding into
+ * the mapping in paired perf/load runs, with the segment allocated up
+ * front or by a share per thread: tmpfs allocates the pages pwrite fills
+ * whole without zero-filling or mapping them first, on every thread.
  */
 static int set_destinations(struct load_run *r)
 {
 	struct tshm__load_ctx *ctx = &r->ctx;
 	char name[160];
 
-	ctx->dst = malloc((ctx->nchunks ? ctx->nchunks : 1) * sizeof(*ctx->dst));
-	if (!ctx->dst)
+	ctx->dst_off = malloc((ctx->nchunks ? ctx->nchunks : 1) * sizeof(*ctx->dst_off));
+	if (!ctx->dst_off)
 		return tshm__load_fail(ctx, -ENOMEM, "out of memory");
+	ctx->seg_fd = tshm_writer_fd(r->w);
 	for (size_t i = 0; i < ctx->nchunks; i++) {
 		const struct tshm_chunk *c = &ctx->chunks[i];
 		/* open checked table, column and width against the schema */
 		uint32_t width = tshm_schema_table(c->table)->cols[c->col].width;
 		uint64_t row = tshm_bundle_chunk_row(r->b, i), nrows;
-		uint8_t *base = tshm_writer_column(r->w, c->table, c->col);
+		int64_t base = tshm_writer_column_offset(r->w, c->table, c->col);
 
-		nrows = base ? r->spec.tables[c->table].nrows : 0;
-		if (!base || c->width != width || c->nrows > nrows || row > nrows - c->nrows ||
+		nrows = base >= 0 ? r->spec.tables[c->table].nrows : 0;
+		if (base < 0 || c->width != width || c->nrows > nrows || row > nrows - c->nrows ||
 		    c->rlen != c->nrows * width) {
-			tshm__load_chunk_name(ctx, i, name, sizeof(name));
+			tshm__chunk_name(name, sizeof(name), c);
 			return tshm__load_fail(ctx, -TSHM_ECORRUPT,
 					       "%s: the chunk index does not fit the table "
 					       "(row %" PRIu64 ", %" PRIu64 " rows of %" PRIu32
 					       " bytes)",
 					       name, row, c->nrows, c->width);
 		}
-		ctx->dst[i] = base + row * width;
+		ctx->dst_off[i] = (uint64_t)base + row * width;
 		ctx->max_rlen = c->rlen > ctx->max_rlen ? c->rlen : ctx->max_rlen;
 	}
 	return 0;
 }
 
 /*
- * PWRITE mode writes through the writer's descriptor at file offsets: the
- * mapping base is any column's pointer minus its offset in the segment.
- */
-static int segment_offsets(struct load_run *r)
-{
-	struct tshm__load_ctx *ctx = &r->ctx;
-	uint8_t *p0 = tshm_writer_column(r->w, TSHM_TABLE_ASSETS, 0);
-	int64_t off0 = tshm_writer_column_offset(r->w, TSHM_TABLE_ASSETS, 0);
-
-	if (!p0 || off0 < 0 || tshm_writer_fd(r->w) < 0)
-		return -1;
-	ctx->dst_off = malloc((ctx->nchunks ? ctx->nchunks : 1) * sizeof(*ctx->dst_off));
-	if (!ctx->dst_off)
-		return -1;
-	for (size_t i = 0; i < ctx->nchunks; i++)
-		ctx->dst_off[i] = (uint64_t)(ctx->dst[i] - (p0 - off0));
-	ctx->seg_fd = tshm_writer_fd(r->w);
-	return 0;
-}
-
-/*
- * How decoded chunks reach the segment; TICKSHM_LOAD_WRITE picks another
- * for A/B runs. pwrite (decode into a hot buffer, pwrite it) beat
- * prefault (threads populate a share of the segment each, then decode in
- * place) in paired perf/load runs: tmpfs allocates the pages pwrite fills
- * whole without zero-filling or mapping them first, on every thread.
- */
-static int write_mode(void)
-{
-	const char *m = getenv("TICKSHM_LOAD_WRITE");
-
-	if (m && strcmp(m, "map") == 0)
-		return TSHM__LOAD_WRITE_MAP;
-	if (m && strcmp(m, "prefault") == 0)
-		return TSHM__LOAD_WRITE_PREFAULT;
-	return TSHM__LOAD_WRITE_PWRITE;
-}
-
-/*
- * The segment is created with only its header allocated. pwrite allocates
- * what it writes, and the prefault threads a share each; the map mode
- * (or prefault with nothing to decode) allocates it here.
- * Whatever is left (the metadata tables, indices, gaps between chunks) is
- * allocated once the chunks are in (tshm_writer_alloc_rest).
+ * The segment is created with only its header allocated: pwrite allocates
+ * what it writes, and whatever is left (the metadata tables, indices, gaps
+ * between chunks) is allocated once the chunks are in
+ * (tshm_writer_alloc_rest).
  */
 static int create_segment(struct load_run *r)
 {
@@ -236,22 +196,7 @@ static int create_segment(struct load_run *r)
 			: tshm_strerror(rc));
 	r->res->generation = tshm_writer_generation(r->w);
 	snprintf(r->res->segment, sizeof(r->res->segment), "%s", tshm_writer_segment_name(r->w));
-	ctx->w = r->w;
-	rc = set_destinations(r);
-	if (rc < 0)
-		return rc;
-	if (ctx->write_mode == TSHM__LOAD_WRITE_PWRITE && segment_offsets(r) < 0)
-		ctx->write_mode = TSHM__LOAD_WRITE_MAP;
-	ctx->alloc_in_pool = ctx->write_mode == TSHM__LOAD_WRITE_PREFAULT && ctx->nextents > 0;
-	if (ctx->write_mode != TSHM__LOAD_WRITE_PWRITE && !ctx->alloc_in_pool) {
-		uint64_t start = tshm_writer_alloc_start(r->w);
-
-		rc = tshm_writer_alloc(r->w, start, tshm_writer_size(r->w) - start);
-		if (rc < 0)
-			return tshm__load_fail(ctx, rc, "allocating the segment of %s (%s): %s",
-					       r->res->bundle, size, tshm_strerror(rc));
-	}
-	return 0;
+	return set_destinations(r);
 }
 
 static int commit_publish(struct load_run *r)
@@ -291,7 +236,6 @@ static int load(struct load_run *r)
 	ctx->depth = r->o.queue_depth;
 	ctx->direct = r->o.direct;
 	ctx->crash_mid = crash_wanted("load_mid_decode");
-	ctx->write_mode = write_mode();
 	ctx->progress = r->o.progress;
 	ctx->progress_arg = r->o.progress_arg;
 	r->res->nthreads = ctx->nthreads;
@@ -348,7 +292,6 @@ int tshm_load_run(struct tshm_catalog *cat, const char *bundle_dir,
 		rc = load(r);
 	tshm_writer_destroy(r->w); /* unlinks the segment unless it was published */
 	tshm__load_plan_free(&r->ctx);
-	free(r->ctx.dst);
 	free(r->ctx.dst_off);
 	tshm_bundle_close(r->b);
 	res->seconds = (double)(tshm__bundle_mono_ns() - r->t0) / 1e9;

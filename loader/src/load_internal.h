@@ -25,14 +25,6 @@
 #define TSHM__LOAD_READ_MAX (UINT32_C(1) << 30)	   /* bytes per read request */
 #define TSHM__LOAD_DEFAULT_DEPTH 64u
 
-/* How decoded bytes reach the segment. */
-enum tshm__load_write {
-	TSHM__LOAD_WRITE_MAP = 0,      /* allocate up front, decode into the mapping */
-	TSHM__LOAD_WRITE_PWRITE = 2,   /* decode into a hot buffer, pwrite() it (the default) */
-	TSHM__LOAD_WRITE_PREFAULT = 3, /* each thread allocates a slice of the segment in
-					  one call, then all decode into the mapping */
-};
-
 /* A data file: its path, a page-cache fd and, when O_DIRECT is used, a second one. */
 struct tshm__load_file {
 	uint32_t file_id;
@@ -72,14 +64,10 @@ struct tshm__load_ctx {
 	const struct tshm_bundle *bundle;
 	const struct tshm_chunk *chunks;
 	size_t nchunks;
-	uint8_t **dst;	       /* per chunk: its place in the segment */
-	uint64_t *dst_off;     /* the same as a file offset in the segment (write_mode PWRITE) */
-	int write_mode;	       /* enum tshm__load_write */
-	int seg_fd;	       /* the writer's segment descriptor (PWRITE), or -1; not ours */
-	uint64_t max_rlen;     /* largest chunk: the decoders' staging buffers */
-	struct tshm_writer *w; /* the segment being written */
-	int alloc_in_pool;     /* the decode threads allocate the segment (PREFAULT) */
-	uint32_t *order;       /* chunk indices by (file, offset) */
+	uint64_t *dst_off; /* per chunk: its place in the segment, as a file offset */
+	int seg_fd;	   /* the writer's segment descriptor, or -1; not ours */
+	uint64_t max_rlen; /* largest chunk: the decoders' staging buffers */
+	uint32_t *order;   /* chunk indices by (file, offset) */
 	struct tshm__load_file *files;
 	size_t nfiles;
 	struct tshm__load_extent *ext;
@@ -111,9 +99,6 @@ struct tshm__load_ctx {
  */
 int tshm__load_fail(struct tshm__load_ctx *ctx, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-
-/* "trades sid 100 day 2024-01-03 col price" for chunk @i into @buf. */
-void tshm__load_chunk_name(const struct tshm__load_ctx *ctx, size_t i, char *buf, size_t len);
 
 /* ---- load_plan.c ------------------------------------------------------- */
 

@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "bundle_internal.h"
 #include "load_internal.h"
 
 #define DIRECT_MIN_FILE (UINT64_C(1) << 20) /* smaller files: the page cache is fine */
@@ -158,7 +159,7 @@ static int check_sizes(struct tshm__load_ctx *ctx)
 			f++;
 		if (c->offset <= ctx->files[f].size && c->clen <= ctx->files[f].size - c->offset)
 			continue;
-		tshm__load_chunk_name(ctx, ctx->order[i], name, sizeof(name));
+		tshm__chunk_name(name, sizeof(name), &ctx->chunks[ctx->order[i]]);
 		return tshm__load_fail(ctx, -TSHM_ECORRUPT,
 				       "%s: data file %s is truncated (%" PRIu64
 				       " bytes, the frame ends at %" PRIu64 ")",

@@ -167,7 +167,7 @@ static void read_failed(struct reader *r, struct tshm__load_buf *b, int res)
 	uint64_t at = b->off + b->got;
 	char name[160];
 
-	tshm__load_chunk_name(ctx, chunk_at(ctx, b, at), name, sizeof(name));
+	tshm__chunk_name(name, sizeof(name), &ctx->chunks[chunk_at(ctx, b, at)]);
 	if (res == 0)
 		tshm__load_fail(ctx, -TSHM_ECORRUPT,
 				"%s: data file %s ends at %" PRIu64

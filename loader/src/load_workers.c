@@ -2,8 +2,9 @@
 /*
  * The loader's decode threads. The reader queues filled read buffers; each
  * thread takes the next chunk of the oldest buffer, decodes it with its own
- * tshm_chunk_decoder straight into the chunk's rows in the segment (column
- * base + first row x width: no staging copy), and the thread that decodes
+ * tshm_chunk_decoder into a cache-hot staging buffer and pwrite()s that to
+ * the chunk's rows in the segment (which allocates those tmpfs pages on
+ * this thread, without zero-filling them), and the thread that decodes
  * a buffer's last chunk gives the buffer back and wakes the reader through
  * its eventfd. Chunks, not buffers, are the unit of work, so two threads
  * share a buffer's chunks and neither idles while the other finishes one.
@@ -33,9 +34,6 @@ struct tshm__load_pool {
 	int wakefd;
 	uint64_t half; /* crash hook: raw bytes at which to die */
 	unsigned n;
-	unsigned nslices;	/* alloc_in_pool: the threads asked for, set before any starts */
-	atomic_uint next_slice; /* alloc_in_pool: slices handed to threads as they start */
-	unsigned allocated;	/* alloc_in_pool: slices done (under mu; cv on the last) */
 	pthread_t *threads;
 };
 
@@ -94,11 +92,8 @@ static int decode_to(struct tshm__load_ctx *ctx, struct tshm_chunk_decoder *d, u
 		     size_t i, const uint8_t *src, const char **why)
 {
 	const struct tshm_chunk *c = &ctx->chunks[i];
-	int rc;
+	int rc = tshm__chunk_decode_why(d, c, src, c->clen, stage, why);
 
-	if (ctx->write_mode != TSHM__LOAD_WRITE_PWRITE)
-		return tshm__chunk_decode_why(d, c, src, c->clen, ctx->dst[i], why);
-	rc = tshm__chunk_decode_why(d, c, src, c->clen, stage, why);
 	if (rc == 0 && (rc = put(ctx->seg_fd, stage, c->rlen, ctx->dst_off[i])) < 0)
 		*why = "writing (and so allocating) the segment failed";
 	return rc;
@@ -117,7 +112,7 @@ static void decode_one(struct tshm__load_pool *p, struct tshm_chunk_decoder *d, 
 
 	rc = decode_to(ctx, d, stage, i, b->data + (c->offset - b->off), &why);
 	if (rc < 0) {
-		tshm__load_chunk_name(ctx, i, name, sizeof(name));
+		tshm__chunk_name(name, sizeof(name), &ctx->chunks[i]);
 		tshm__load_fail(ctx, rc,
 				"%s: %s%s%s (data file %s, offset %" PRIu64 ", %" PRIu64 " bytes)",
 				name, why, rc == -TSHM_ECORRUPT ? "" : ": ",
@@ -147,34 +142,6 @@ static void chunk_done(struct tshm__load_pool *p, struct tshm__load_buf *b)
 		abort();
 }
 
-/*
- * alloc_in_pool: allocate this thread's slice of the segment in one call,
- * in parallel with the others (one fallocate would do it all on one core),
- * then wait for every slice: a chunk may lie in another thread's slice,
- * and no page may be touched before it is allocated (a full /dev/shm
- * would SIGBUS). After a failure the threads only drain the buffers.
- */
-static void alloc_slice(struct tshm__load_pool *p)
-{
-	struct tshm__load_ctx *ctx = p->ctx;
-	uint64_t lo = tshm_writer_alloc_start(ctx->w), hi = tshm_writer_size(ctx->w);
-	unsigned i = atomic_fetch_add_explicit(&p->next_slice, 1, memory_order_relaxed);
-	uint64_t per = ((hi - lo) / p->nslices + 4095) & ~(uint64_t)4095, a = lo + per * i;
-	int rc = 0;
-
-	if (a < hi)
-		rc = tshm_writer_alloc(ctx->w, a, per < hi - a ? per : hi - a);
-	if (rc < 0)
-		tshm__load_fail(ctx, rc, "allocating %" PRIu64 " bytes of shared memory: %s",
-				hi - lo, tshm_strerror(rc));
-	pthread_mutex_lock(&p->mu);
-	if (++p->allocated == p->nslices)
-		pthread_cond_broadcast(&p->cv);
-	while (p->allocated < p->nslices && !p->stop)
-		pool_wait(p);
-	pthread_mutex_unlock(&p->mu);
-}
-
 static void *worker_main(void *arg)
 {
 	struct tshm__load_pool *p = arg;
@@ -184,16 +151,13 @@ static void *worker_main(void *arg)
 	uint32_t k;
 	int rc = tshm_chunk_decoder_new(&d);
 
-	if (rc == 0 && p->ctx->write_mode == TSHM__LOAD_WRITE_PWRITE &&
-	    !(stage = aligned_alloc(64, (p->ctx->max_rlen + 64) & ~(uint64_t)63)))
+	if (rc == 0 && !(stage = aligned_alloc(64, (p->ctx->max_rlen + 64) & ~(uint64_t)63)))
 		rc = -ENOMEM;
 	if (rc < 0) {
 		tshm__load_fail(p->ctx, rc, "decoder: %s", tshm_strerror(rc));
 		tshm_chunk_decoder_free(d);
 		d = NULL;
 	}
-	if (p->ctx->alloc_in_pool)
-		alloc_slice(p);
 	/* After a failure, keep taking chunks without decoding them: every
 	 * buffer must still come back before the reader can free it. */
 	while (take(p, &b, &k) == 0) {
@@ -228,7 +192,6 @@ int tshm__load_pool_start(struct tshm__load_pool **out, struct tshm__load_ctx *c
 	p->ctx = ctx;
 	p->wakefd = wakefd;
 	p->half = ctx->raw_bytes / 2;
-	p->nslices = n;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	for (; p->n < n; p->n++) {

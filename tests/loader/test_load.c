@@ -238,7 +238,6 @@ static void test_load_read_paths(void **state)
 	    {.flags = TSHM_LOAD_FORCE, .nthreads = 1, .queue_depth = 1},
 	    {.flags = TSHM_LOAD_FORCE, .nthreads = 7, .queue_depth = 3},
 	};
-	static const char *const modes[] = {"map", "pwrite", "prefault"};
 	struct tshm_load_result r;
 
 	make_bundle(f, 4, 3, 2000, 4);
@@ -263,13 +262,6 @@ static void test_load_read_paths(void **state)
 	load_ok(f, &paths[0], &r);
 	unsetenv("TICKSHM_TEST_LOAD_PREAD");
 	check_round_trip(f->cat, f->bundle, BUNDLE);
-	/* Every way of writing the segment (the default is pwrite). */
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		setenv("TICKSHM_LOAD_WRITE", modes[i], 1);
-		load_ok(f, &paths[i % 2 ? 3 : 2], &r);
-		unsetenv("TICKSHM_LOAD_WRITE");
-		check_round_trip(f->cat, f->bundle, BUNDLE);
-	}
 }
 
 static void test_load_name_override(void **state)
@@ -456,24 +448,22 @@ static int shm_entries(void)
 /* The child of test_load_shm_full: 0, TSHM_TEST_EXIT_SKIP, or the failed step. */
 static int shm_full_child(struct tshm_ltest_fx *f)
 {
-	static const char *const modes[] = {"pwrite", "prefault", "map"};
+	static const unsigned threads[] = {2, 1};
 	struct tshm_catalog *cat = NULL;
 
 	if (tshm_test_private_shm("1m") < 0)
 		return TSHM_TEST_EXIT_SKIP;
 	if (tshm_catalog_open(&cat, NULL, TSHM_CATALOG_CREATE) < 0)
 		return 1;
-	for (unsigned i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		struct tshm_load_opts o = {.nthreads = 2};
+	for (unsigned i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {
+		struct tshm_load_opts o = {.nthreads = threads[i]};
 		struct tshm_load_result r;
-
 		int rc;
 
-		setenv("TICKSHM_LOAD_WRITE", modes[i], 1);
 		rc = tshm_load_run(cat, f->bundle, &o, &r);
 		if (rc != -ENOSPC || r.status != 0 || !strstr(r.error, "allocating") ||
 		    !strstr(r.error, "No space left")) {
-			fprintf(stderr, "%s: %d %s\n", modes[i], rc, r.error);
+			fprintf(stderr, "%u threads: %d %s\n", threads[i], rc, r.error);
 			return 10 + (int)i;
 		}
 		if (shm_entries() != 1) /* the catalog only */
@@ -484,11 +474,11 @@ static int shm_full_child(struct tshm_ltest_fx *f)
 }
 
 /*
- * /dev/shm fills up while the segment is being allocated (by the decode
- * threads, or up front in the other write modes): the child mounts a
- * 1 MiB tmpfs over /dev/shm in a mount namespace of its own (root only,
- * skipped otherwise), with a catalog there. Each mode reports -ENOSPC,
- * never a SIGBUS, and leaves nothing but the catalog.
+ * /dev/shm fills up while the decode threads' pwrite()s allocate the
+ * segment: the child mounts a 1 MiB tmpfs over /dev/shm in a mount
+ * namespace of its own (root only, skipped otherwise), with a catalog
+ * there. With two threads and one, the load reports -ENOSPC, never a
+ * SIGBUS, and leaves nothing but the catalog.
  */
 static void test_load_shm_full(void **state)
 {

@@ -5,21 +5,17 @@
  *
  * One run opens the bundle (shared lock), compares the content hash derived
  * from its chunk index with the published generation's (equal: nothing to
- * do), creates and fallocates the segment (libshm writer), writes the
- * metadata tables, reads every compressed chunk with io_uring (large
+ * do), creates the segment (libshm writer, TSHM_WRITER_DEFER_ALLOC), reads
+ * every compressed chunk with io_uring (large
  * batched reads, many in flight, O_DIRECT where it helps), decodes each
- * chunk on a pool of threads straight into its final place in the segment
- * while checking its XXH3-64, then commits with the derived hash and
- * publishes. Any failure destroys the unpublished segment: a failed or
- * killed load never changes what readers see.
+ * chunk on a pool of threads into a cache-hot buffer and pwrite()s it to
+ * its final place in the segment (no page faults, and full pages are never
+ * zero-filled first) while checking its XXH3-64, then commits with the
+ * derived hash and publishes, having allocated the rest of the segment and
+ * written the metadata tables. Any failure destroys the unpublished segment:
+ * a failed or killed load never changes what readers see.
  *
- * Environment: TICKSHM_LOAD_WRITE=pwrite|map|populate says how decoded
- * bytes reach the segment: pwrite() of each chunk from a cache-hot buffer
- * to the segment's descriptor (the default: no page faults, and full pages
- * are never zero-filled first), stores through the mapping (a fault and a
- * zero-fill per page), or MADV_POPULATE_WRITE of the chunk's pages first.
- * For comparisons (perf/load.c); all three produce the same bytes. Test
- * hooks: TICKSHM_TEST_CRASH_AT=load_mid_decode|load_before_commit (SIGKILL
+ * Test hooks: TICKSHM_TEST_CRASH_AT=load_mid_decode|load_before_commit (SIGKILL
  * there), TICKSHM_TEST_LOAD_PREAD=1 (read with pread(2), as where io_uring
  * is unavailable).
  */
