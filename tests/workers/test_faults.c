@@ -226,6 +226,36 @@ static void test_faults_plugin_hangs_past_timeout(void **state)
 	crashing_set(3, INT64_C(300000000), "timed out after 0.3 s");
 }
 
+/*
+ * Every set of an asset fails (its only set crashes) while the dispatcher
+ * is still cutting the asset's slices (40 days, a few tasks queued per
+ * worker): the asset's results are final early, its later slices are
+ * skipped, and the run completes with the result failed.
+ */
+static void test_faults_every_set_fails(void **state)
+{
+	static const struct tshm_test_bundle longer = {
+	    .nassets = 1, .ndays = 40, .trades_per_day = 200, .quotes_per_day = 10, .seed = 12};
+	struct tshm_pipeline *p = pt_pipeline(2, 0);
+	int64_t ps[5] = {3, 10, 1, 1, 3}; /* fast 3 = crash_fast: abort */
+	struct tshm_run_result res;
+	struct tshm_run_spec sp;
+
+	(void)state;
+	TSHM_TEST_CHECK(tshm_test_publish(cat, "faults_long", &longer));
+	pt_spec(&sp, "faults_long", NULL, ps, 1);
+	sp.strategy_lib = TSHM_FAULTY_PLUGIN;
+	TSHM_TEST_CHECK(tshm_pipeline_run(p, &sp, &res));
+	assert_int_equal(res.nassets, 1);
+	assert_int_equal(res.npsets, 1);
+	assert_int_equal(res.failed, 1);
+	assert_int_equal(res.results[0].status, TSHM_RESULT_FAILED);
+	if (!strstr(res.results[0].reason, "signal 6"))
+		fail_msg("reason '%s'", res.results[0].reason);
+	tshm_run_result_free(&res);
+	tshm_pipeline_destroy(p);
+}
+
 /* ---- between runs, and process lifetime ------------------------------------------ */
 
 static void test_faults_worker_dies_between_runs(void **state)
@@ -294,6 +324,7 @@ int main(void)
 	    cmocka_unit_test(test_faults_kill_every_worker_mid_sweep),
 	    cmocka_unit_test(test_faults_plugin_aborts),
 	    cmocka_unit_test(test_faults_plugin_segfaults),
+	    cmocka_unit_test(test_faults_every_set_fails),
 	    cmocka_unit_test(test_faults_plugin_hangs_past_timeout),
 	    cmocka_unit_test(test_faults_worker_dies_between_runs),
 	    cmocka_unit_test(test_faults_workers_die_with_parent),

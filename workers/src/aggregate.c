@@ -186,6 +186,8 @@ int tshm__agg_asset_sliced(struct tshm__run *r, uint32_t ai, uint64_t slices)
 	struct aasset *a = r->agg->a[ai];
 	int rc = 0;
 
+	if (!a) /* every set failed before the last slice was cut: already final */
+		return 0;
 	a->slices = slices;
 	a->sliced = 1;
 	for (uint32_t j = 0; j < r->npsets && rc == 0 && r->agg->a[ai]; j++)
