@@ -82,6 +82,7 @@ static void drain(int fdout, int fderr, struct run *r)
 /* Run the CLI with @args (NULL-terminated); @env is "NAME=VALUE" for the child, or NULL. */
 static void run_env(struct run *r, const char *env, const char *const *args)
 {
+	const char *cli = tshm_test_cli(); /* in the parent: it may skip() */
 	char *argv[MAX_ARGS + 2];
 	int po[2], pe[2], st;
 	size_t n = 0;
@@ -107,7 +108,7 @@ static void run_env(struct run *r, const char *env, const char *const *args)
 		close(pe[0]);
 		if (env)
 			putenv((char *)env);
-		execv(tshm_test_cli(), argv);
+		execv(cli, argv);
 		_exit(127);
 	}
 	close(po[1]);
