@@ -492,6 +492,7 @@ static void compare_view(const struct tshm_view *v, const struct tshm_itest_rows
 		assert_int_equal(a.price_exp, r->asset.price_exp);
 		assert_int_equal(a.size_exp, r->asset.size_exp);
 		TSHM_TEST_CHECK(tshm_view_asset_rows(v, r->table, (uint32_t)idx, &first, &count));
+		assert_true(count > 0); /* the asset has this row at least: and the loop advances */
 		for (uint64_t k = 0; k < count; k++, i++) {
 			assert_true(i < rows->n);
 			assert_int_equal(rows->v[i].table, r->table);
