@@ -167,11 +167,16 @@ int tshm__sweep_files(const char *dir, int lockfd, const uint32_t *keep, size_t 
 	return rc < 0 ? rc : removed;
 }
 
-void tshm__bundle_crash_point(const char *step)
+bool tshm__bundle_crash_wanted(const char *step)
 {
 	const char *at = getenv("TICKSHM_TEST_CRASH_AT");
 
-	if (at && strcmp(at, step) == 0)
+	return at && strcmp(at, step) == 0;
+}
+
+void tshm__bundle_crash_point(const char *step)
+{
+	if (tshm__bundle_crash_wanted(step))
 		raise(SIGKILL);
 }
 

@@ -77,6 +77,9 @@ int tshm__sweep_files(const char *dir, int lockfd, const uint32_t *keep, size_t 
 /* List the ids of data files on disk into *@ids (malloc'd, sorted). Returns count or -errno. */
 int tshm__list_data_files(const char *dir, uint32_t **ids, size_t *n);
 
+/* Test hook for the kill -9 tests: does $TICKSHM_TEST_CRASH_AT name @step? */
+bool tshm__bundle_crash_wanted(const char *step);
+
 /* Test hook: raise SIGKILL if $TICKSHM_TEST_CRASH_AT names @step. */
 void tshm__bundle_crash_point(const char *step);
 

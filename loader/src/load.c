@@ -51,14 +51,6 @@ static double lap(struct load_run *r)
 	return s;
 }
 
-/* Test hook for the kill -9 tests: TICKSHM_TEST_CRASH_AT=@step. */
-static int crash_wanted(const char *step)
-{
-	const char *at = getenv("TICKSHM_TEST_CRASH_AT");
-
-	return at && strcmp(at, step) == 0;
-}
-
 int tshm__load_fail(struct tshm__load_ctx *ctx, int rc, const char *fmt, ...)
 {
 	int expected = 0;
@@ -235,7 +227,7 @@ static int load(struct load_run *r)
 		ctx->nthreads = ctx->nchunks ? (unsigned)ctx->nchunks : 1;
 	ctx->depth = r->o.queue_depth;
 	ctx->direct = r->o.direct;
-	ctx->crash_mid = crash_wanted("load_mid_decode");
+	ctx->crash_mid = tshm__bundle_crash_wanted("load_mid_decode");
 	ctx->progress = r->o.progress;
 	ctx->progress_arg = r->o.progress_arg;
 	r->res->nthreads = ctx->nthreads;
