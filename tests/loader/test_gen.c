@@ -967,6 +967,7 @@ static void test_gen_csv_zstd(void **state)
 
 struct viewchk {
 	const struct tshm_view *v;
+	uint32_t ndays;
 	uint64_t next[TSHM_TABLE_COUNT]; /* next row of the current asset, per table */
 };
 
@@ -1003,6 +1004,9 @@ static void view_day(const struct tshm_gen *g, const struct tshm_asset *a,
 					 d->asset, d->day_index);
 		}
 		k->next[t] += d->tables[t].nrows;
+		/* After an asset's last day its rows are used up: none extra. */
+		if (d->day_index + 1 == k->ndays)
+			assert_int_equal(k->next[t], first + count);
 	}
 }
 
@@ -1022,6 +1026,7 @@ static void check_view(struct tshm_catalog *cat, const char *bundle, const struc
 	assert_true(tshm_view_find_symbol(v, "BLT", TSHM_TEST_T0) == 1);
 	assert_true(tshm_view_find_symbol(v, "BOLT", TSHM_TEST_T0 + 5 * TSHM_DAY_NS) == 1);
 	k.v = v;
+	k.ndays = o->ndays;
 	each_day(o, view_day, &k);
 	tshm_view_unref(v);
 }
