@@ -470,6 +470,7 @@ static void test_bundle_cli_verify(void **state)
 	assert_non_null(p);
 	assert_non_null(fgets(line, sizeof(line), p));
 	st = pclose(p);
+	assert_true(WIFEXITED(st)); /* not killed by a signal */
 	assert_int_equal(WEXITSTATUS(st), 0);
 	assert_non_null(strstr(line, "264 chunks"));
 	assert_non_null(strstr(line, "OK"));
@@ -478,6 +479,7 @@ static void test_bundle_cli_verify(void **state)
 	assert_non_null(p);
 	assert_non_null(fgets(line, sizeof(line), p));
 	st = pclose(p);
+	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 1);
 	assert_non_null(strstr(line, "tickshm verify: "));
 	assert_non_null(strstr(line, "1 of 264 chunks bad, first: quotes sid "));
