@@ -67,6 +67,25 @@ static void test_pipeline_matches_reference(void **state)
 	free(ps);
 }
 
+/* Hour slices of @v's trades: one per distinct (asset, UTC hour), written out here. */
+static uint64_t hour_slices(struct tshm_catalog *c, const char *bundle)
+{
+	const int64_t hour = INT64_C(3600000000000);
+	struct tshm_view *v;
+	uint64_t n = 0;
+
+	TSHM_TEST_CHECK(tshm_view_open(&v, c, bundle));
+	for (uint32_t a = 0; a < tshm_view_nassets(v); a++) {
+		struct pt_trades t;
+
+		pt_trades(v, a, &t);
+		for (uint64_t k = 0; k < t.n; k++) /* ts >= 0 here: / is floor */
+			n += k == 0 || t.ts[k] / hour != t.ts[k - 1] / hour;
+	}
+	tshm_view_unref(v);
+	return n;
+}
+
 /* The pool survives runs: same pids, same results, other strategies in between. */
 static void test_pipeline_reuses_workers(void **state)
 {
@@ -88,6 +107,7 @@ static void test_pipeline_reuses_workers(void **state)
 	TSHM_TEST_CHECK(tshm_pipeline_run(pipe_, &sp, &b));
 	pt_expect_equal(&a, &b, NULL, 0);
 	assert_true(b.tasks > a.tasks);
+	assert_int_equal(b.tasks, hour_slices(cat, "pipe") * n);
 	assert_int_equal(tshm_pipeline_worker_pid(pipe_, 0), pids[0]);
 	assert_int_equal(tshm_pipeline_worker_pid(pipe_, 1), pids[1]);
 	assert_int_equal(b.worker_deaths, 0);
