@@ -58,11 +58,11 @@ static int cut(struct tshm__run *r, const int64_t *ts, uint64_t n)
 		if (r->spec->slice == TSHM_SLICE_ROWS) {
 			end = n - off > r->spec->slice_rows ? off + r->spec->slice_rows : n;
 		} else if (r->spec->slice == TSHM_SLICE_HOUR) {
-			int64_t h = hour_of(ts[off]);
+			int64_t h = hour_of(ts[off]); /* the unit's rows are sorted by ts */
 
-			end = off + 1;
-			while (end < n && hour_of(ts[end]) == h)
-				end++;
+			end = h + 1 > INT64_MAX / HOUR_NS
+				  ? n
+				  : tshm__lower_bound(ts, off + 1, n, (h + 1) * HOUR_NS);
 		}
 		rc = slice_push(r, off, end - off);
 		off = end;
