@@ -20,25 +20,25 @@
 #define QUICK_REPS 3u
 #define QUICK_DIV 20u /* --quick: items per run divided by this */
 
-#define SPSC_IMPLS (1u << IMPL_TSHM | 1u << IMPL_CK | 1u << IMPL_PIPE)
-#define MP2_IMPLS (SPSC_IMPLS | 1u << IMPL_CK_YIELD)
+#define SPSC_IMPLS (1u << IMPL_TSHM | 1u << IMPL_CK | 1u << IMPL_PIPE | 1u << IMPL_FLOOR)
+#define MP2_IMPLS (1u << IMPL_TSHM | 1u << IMPL_CK | 1u << IMPL_PIPE | 1u << IMPL_CK_YIELD)
 
 /*
  * Items per run (all producers together; rounded down to a multiple of
  * producers x batch), chosen so that a run takes about 0.15 s on the quiet
  * 2-core host of RESULTS.md (up to ~1 s in the noisy 2P2C cases): order
- * TSHM, CK, CK_YIELD, PIPE. Fixed, not calibrated, so runs are comparable
+ * TSHM, CK, CK_YIELD, PIPE, FLOOR. Fixed, not calibrated, so runs are comparable
  * across hosts; only the per-item figures are compared.
  */
 static struct rb_config configs[] = {
-    {"spsc_8b_b1", 8, 1, 0, 1, 1, SPSC_IMPLS, {5 * M, 8 * M, 0, 400 * K}},
-    {"spsc_8b_b32", 8, 32, 0, 1, 1, SPSC_IMPLS, {60 * M, 12 * M, 0, 12 * M}},
-    {"spsc_64b_b1", 64, 1, 0, 1, 1, SPSC_IMPLS, {2 * M, 3 * M, 0, 400 * K}},
-    {"spsc_64b_b32", 64, 32, 0, 1, 1, SPSC_IMPLS, {16 * M, 6 * M, 0, 8 * M}},
-    {"mp1_8b_b1", 8, 1, 1, 1, 1, SPSC_IMPLS, {3 * M, 2500 * K, 0, 400 * K}},
-    {"mp1_8b_b32", 8, 32, 1, 1, 1, SPSC_IMPLS, {50 * M, 2500 * K, 0, 12 * M}},
-    {"mp1_64b_b1", 64, 1, 1, 1, 1, SPSC_IMPLS, {1500 * K, 2 * M, 0, 400 * K}},
-    {"mp1_64b_b32", 64, 32, 1, 1, 1, SPSC_IMPLS, {12 * M, 2 * M, 0, 8 * M}},
+    {"spsc_8b_b1", 8, 1, 0, 1, 1, SPSC_IMPLS, {5 * M, 8 * M, 0, 400 * K, 5 * M}},
+    {"spsc_8b_b32", 8, 32, 0, 1, 1, SPSC_IMPLS, {60 * M, 12 * M, 0, 12 * M, 60 * M}},
+    {"spsc_64b_b1", 64, 1, 0, 1, 1, SPSC_IMPLS, {2 * M, 3 * M, 0, 400 * K, 2 * M}},
+    {"spsc_64b_b32", 64, 32, 0, 1, 1, SPSC_IMPLS, {16 * M, 6 * M, 0, 8 * M, 16 * M}},
+    {"mp1_8b_b1", 8, 1, 1, 1, 1, SPSC_IMPLS, {3 * M, 2500 * K, 0, 400 * K, 3 * M}},
+    {"mp1_8b_b32", 8, 32, 1, 1, 1, SPSC_IMPLS, {50 * M, 2500 * K, 0, 12 * M, 50 * M}},
+    {"mp1_64b_b1", 64, 1, 1, 1, 1, SPSC_IMPLS, {1500 * K, 2 * M, 0, 400 * K, 1500 * K}},
+    {"mp1_64b_b32", 64, 32, 1, 1, 1, SPSC_IMPLS, {12 * M, 2 * M, 0, 8 * M, 12 * M}},
     {"mp2_8b_b1", 8, 1, 1, 2, 2, MP2_IMPLS, {M, M, M, 300 * K}},
     {"mp2_8b_b32", 8, 32, 1, 2, 2, MP2_IMPLS, {32 * M, M, 2 * M, 8 * M}},
     {"mp2_64b_b1", 64, 1, 1, 2, 2, MP2_IMPLS, {200 * K, 200 * K, M, 200 * K}},
@@ -46,8 +46,9 @@ static struct rb_config configs[] = {
 };
 #define NCFG (sizeof(configs) / sizeof(configs[0]))
 
-static const char *const impl_label[IMPL_COUNT] = {"tickshm", "ck_ring", "ck_ring yield", "pipe"};
-static const char *const impl_key[IMPL_COUNT] = {"tshm", "ck", "ck_yield", "pipe"};
+static const char *const impl_label[IMPL_COUNT] = {"tickshm", "ck_ring", "ck_ring yield", "pipe",
+						   "floor"};
+static const char *const impl_key[IMPL_COUNT] = {"tshm", "ck", "ck_yield", "pipe", "floor"};
 
 const char *rb_impl_label(enum rb_impl impl)
 {
@@ -61,24 +62,33 @@ const char *rb_impl_key(enum rb_impl impl)
 
 const struct rb_impl_ops *rb_ops(enum rb_impl impl)
 {
-	if (impl == IMPL_TSHM)
+	switch (impl) {
+	case IMPL_TSHM:
 		return &rb_tshm_ops;
-	return impl == IMPL_PIPE ? &rb_pipe_ops : &rb_ck_ops;
+	case IMPL_PIPE:
+		return &rb_pipe_ops;
+	case IMPL_FLOOR:
+		return &rb_floor_ops;
+	default:
+		return &rb_ck_ops; /* IMPL_CK, IMPL_CK_YIELD */
+	}
 }
 
 /* ---- options ---------------------------------------------------------------- */
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: tshm_perf_ring [--reps N] [--quick] [--only S] [--impl I] [--no-pin] "
-		"[--strict]\n"
-		"  --reps N   repetitions of every configuration (default 15; --quick: 3)\n"
-		"  --quick    1/20 of the items per run (CI smoke test; figures are noisier)\n"
-		"  --only S   run only the configurations whose key contains S (e.g. b32)\n"
-		"  --impl I   run only implementation I: tshm, ck, ck_yield or pipe (profiling)\n"
-		"  --no-pin   do not pin a 1P1C producer and consumer to a CPU each\n"
-		"  --strict   exit 2 when a target is missed\n");
+	fprintf(
+	    f,
+	    "usage: tshm_perf_ring [--reps N] [--quick] [--only S] [--impl I] [--no-pin] "
+	    "[--strict]\n"
+	    "  --reps N   repetitions of every configuration (default 15; --quick: 3)\n"
+	    "  --quick    1/20 of the items per run (CI smoke test; figures are noisier)\n"
+	    "  --only S   run only the configurations whose key contains S (e.g. b32)\n"
+	    "  --impl I   run only implementations I, comma-separated: tshm, ck, ck_yield, pipe,\n"
+	    "             floor (e.g. tshm,floor for an A/B of our ring against the floor)\n"
+	    "  --no-pin   do not pin a 1P1C producer and consumer to a CPU each\n"
+	    "  --strict   exit 2 when a target is missed\n");
 }
 
 static int parse_args(int argc, char **argv, struct rb_options *o)
@@ -208,13 +218,27 @@ static void summarise(struct rb_results *r)
 	free(tmp);
 }
 
-/* --impl: the mask of implementations to run (0: unknown name). */
-static unsigned impl_mask(const char *name)
+/* --impl: the mask of a comma-separated list of implementations (0: an
+ * unknown name). */
+static unsigned impl_mask(const char *list)
 {
-	for (unsigned i = 0; name && i < IMPL_COUNT; i++)
-		if (!strcmp(name, impl_key[i]))
-			return 1u << i;
-	return name ? 0 : ~0u;
+	unsigned mask = 0;
+
+	if (!list)
+		return ~0u;
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, ",");
+		unsigned i = 0;
+
+		while (i < IMPL_COUNT &&
+		       (strlen(impl_key[i]) != len || strncmp(p, impl_key[i], len)))
+			i++;
+		if (i == IMPL_COUNT)
+			return 0;
+		mask |= 1u << i;
+		p += len + (p[len] == ',');
+	}
+	return mask;
 }
 
 /* --only, --impl: keep the configurations whose key contains @only, in order. */
@@ -224,6 +248,10 @@ static unsigned select_configs(const char *only, unsigned impls)
 
 	for (unsigned c = 0; c < NCFG; c++) {
 		configs[c].impls &= impls;
+		/* The floor can only spin: with fewer CPUs than processes it
+		 * would measure time slices, not the ring. */
+		if (rb_oversubscribed(&configs[c]))
+			configs[c].impls &= ~(1u << IMPL_FLOOR);
 		if ((!only || strstr(configs[c].key, only)) && configs[c].impls)
 			configs[n++] = configs[c];
 	}

@@ -27,8 +27,9 @@
 #define TARGET_MP1_SPSC 0.6 /* ... vs our own SPSC ring, same items and batch */
 #define TARGET_MP2_CK 2.0   /* MP/MC mode 2P2C, 8 bytes, batch 32, vs the better ck_ring */
 
-/* The implementations measured. CK_YIELD runs only in 2P2C configurations. */
-enum rb_impl { IMPL_TSHM, IMPL_CK, IMPL_CK_YIELD, IMPL_PIPE, IMPL_COUNT };
+/* The implementations measured. CK_YIELD runs only in 2P2C configurations,
+ * FLOOR (ring_impl_floor.c: the least a copying ring costs) only in 1P1C. */
+enum rb_impl { IMPL_TSHM, IMPL_CK, IMPL_CK_YIELD, IMPL_PIPE, IMPL_FLOOR, IMPL_COUNT };
 
 /* One configuration: item size, batch, ring mode, processes. */
 struct rb_config {
@@ -101,7 +102,7 @@ struct rb_impl_ops {
 	void (*teardown)(struct rb_job *j);		       /* parent, after the run */
 };
 
-extern const struct rb_impl_ops rb_tshm_ops, rb_ck_ops, rb_pipe_ops;
+extern const struct rb_impl_ops rb_tshm_ops, rb_ck_ops, rb_pipe_ops, rb_floor_ops;
 
 /* The ops of @impl (CK and CK_YIELD share one, the side reads the variant). */
 const struct rb_impl_ops *rb_ops(enum rb_impl impl);
@@ -156,7 +157,7 @@ struct rb_options {
 	int quick, strict;
 	int no_pin;	  /* --no-pin: let the scheduler place 1P1C processes too */
 	const char *only; /* --only: substring of the configuration keys to run */
-	const char *impl; /* --impl: the one implementation to run */
+	const char *impl; /* --impl: the implementations to run, comma-separated */
 };
 
 struct rb_results {

@@ -64,63 +64,67 @@ static int has(const struct rb_config *c, unsigned impl)
 	return (c->impls >> impl) & 1u;
 }
 
-/* ck_ring's ns per item in repetition @rep (the better of spin and yield). */
-static double ck_best(const struct rb_results *r, unsigned cfg, unsigned rep)
+/* ns per item of @impl in repetition @rep (IMPL_CK: the better of ck_ring
+ * spinning and, where it ran, ck_ring yielding). */
+static double ns_of(const struct rb_results *r, unsigned cfg, enum rb_impl impl, unsigned rep)
 {
-	double ck = r->series[cfg][IMPL_CK].ns[rep];
+	double ns = r->series[cfg][impl].ns[rep];
 
-	if (has(&r->cfgs[cfg], IMPL_CK_YIELD) && r->series[cfg][IMPL_CK_YIELD].ns[rep] < ck)
-		ck = r->series[cfg][IMPL_CK_YIELD].ns[rep];
-	return ck;
+	if (impl == IMPL_CK && has(&r->cfgs[cfg], IMPL_CK_YIELD) &&
+	    r->series[cfg][IMPL_CK_YIELD].ns[rep] < ns)
+		ns = r->series[cfg][IMPL_CK_YIELD].ns[rep];
+	return ns;
 }
 
-/* Were both sides of the comparison run? */
-static int pair_ok(const struct rb_results *r, unsigned cfg, enum rb_cmp cmp,
-		   enum rb_impl base_impl, int spsc)
-{
-	if (!has(&r->cfgs[cfg], IMPL_TSHM))
-		return 0;
-	if (cmp == CMP_SPSC)
-		return spsc >= 0 && has(&r->cfgs[spsc], IMPL_TSHM);
-	return has(&r->cfgs[cfg], base_impl);
-}
-
-/* Paired ratios base[rep] / ours[rep] (> 1: ours is faster), summarised. */
-static struct rb_ratio paired(const struct rb_results *r, unsigned cfg, enum rb_cmp cmp,
-			      enum rb_impl base_impl)
+/*
+ * Paired ratios ns(@top in @ct) / ns(@bottom in @cb), one per repetition
+ * (> 1: @bottom faster), summarised; not valid unless both ran.
+ */
+static struct rb_ratio ratio(const struct rb_results *r, int ct, enum rb_impl top, int cb,
+			     enum rb_impl bottom)
 {
 	struct rb_ratio out = {0, 0, 0, 0};
 	struct perf_stats st;
-	double *v = calloc(r->reps, sizeof(*v));
-	int spsc = find_cfg(r, "spsc_8b_b32");
+	double *v;
 
-	if (!v || !pair_ok(r, cfg, cmp, base_impl, spsc))
-		goto done;
-	for (unsigned k = 0; k < r->reps; k++) {
-		double ours = r->series[cfg][IMPL_TSHM].ns[k], base;
-
-		if (cmp == CMP_SPSC)
-			base = r->series[spsc][IMPL_TSHM].ns[k];
-		else if (base_impl == IMPL_CK)
-			base = ck_best(r, cfg, k);
-		else
-			base = r->series[cfg][base_impl].ns[k];
-		v[k] = base / ours;
-	}
+	if (ct < 0 || cb < 0 || !has(&r->cfgs[ct], top) || !has(&r->cfgs[cb], bottom))
+		return out;
+	if (!(v = calloc(r->reps, sizeof(*v))))
+		return out;
+	for (unsigned k = 0; k < r->reps; k++)
+		v[k] = ns_of(r, (unsigned)ct, top, k) / ns_of(r, (unsigned)cb, bottom, k);
 	perf_stats_of(v, r->reps, &st);
 	out = (struct rb_ratio){st.median, st.min, st.max, 1};
-done:
 	free(v);
 	return out;
+}
+
+/* Our ring against @impl in configuration @c (> 1: ours is faster). */
+static struct rb_ratio vs(const struct rb_results *r, unsigned c, enum rb_impl impl)
+{
+	return ratio(r, (int)c, impl, (int)c, IMPL_TSHM);
 }
 
 static struct rb_ratio target_ratio(const struct rb_results *r, const struct rb_target *t)
 {
 	int c = find_cfg(r, t->cfg);
 
-	if (c < 0)
+	if (t->cmp == CMP_SPSC)
+		return ratio(r, find_cfg(r, "spsc_8b_b32"), IMPL_TSHM, c, IMPL_TSHM);
+	return ratio(r, c, IMPL_CK, c, IMPL_TSHM);
+}
+
+/*
+ * The highest ratio a copying ring reached in this run for a target against
+ * ck_ring: ck_ring / floor, where the floor ran (not valid otherwise).
+ */
+static struct rb_ratio target_ceiling(const struct rb_results *r, const struct rb_target *t)
+{
+	int c = find_cfg(r, t->cfg);
+
+	if (t->cmp != CMP_CK)
 		return (struct rb_ratio){0, 0, 0, 0};
-	return paired(r, (unsigned)c, t->cmp, IMPL_CK);
+	return ratio(r, c, IMPL_CK, c, IMPL_FLOOR);
 }
 
 static int target_pass(const struct rb_results *r, const struct rb_target *t)
@@ -215,17 +219,20 @@ static void print_ratios(const struct rb_results *r)
 	char label[40];
 
 	printf("\npaired ratios per repetition, then the median [min .. max] of %u "
-	       "(> 1: tickshm faster per item):\n",
+	       "(> 1: the lower one faster per item):\n",
 	       r->reps);
-	printf("%-22s %-32s %-32s\n", "configuration", "ck_ring / tickshm", "pipe / tickshm");
+	printf("%-22s %-26s %-26s %-26s %-26s\n", "configuration", "ck_ring / tickshm",
+	       "pipe / tickshm", "floor / tickshm", "ck_ring / floor");
 	for (unsigned c = 0; c < r->ncfg; c++) {
-		struct rb_ratio ck = paired(r, c, CMP_CK, IMPL_CK);
-		struct rb_ratio pp = paired(r, c, CMP_CK, IMPL_PIPE);
-		char a[40], b[40];
+		struct rb_ratio q[4] = {vs(r, c, IMPL_CK), vs(r, c, IMPL_PIPE),
+					vs(r, c, IMPL_FLOOR),
+					ratio(r, (int)c, IMPL_CK, (int)c, IMPL_FLOOR)};
+		char col[4][40];
 
-		fmt_ratio(a, sizeof(a), &ck);
-		fmt_ratio(b, sizeof(b), &pp);
-		printf("%-22s %-32s %-32s%s\n", cfg_label(label, sizeof(label), &r->cfgs[c]), a, b,
+		for (unsigned i = 0; i < 4; i++)
+			fmt_ratio(col[i], sizeof(col[i]), &q[i]);
+		printf("%-22s %-26s %-26s %-26s %-26s%s\n",
+		       cfg_label(label, sizeof(label), &r->cfgs[c]), col[0], col[1], col[2], col[3],
 		       has(&r->cfgs[c], IMPL_CK_YIELD) ? " (ck: better of spin/yield per rep)"
 						       : "");
 	}
@@ -233,19 +240,25 @@ static void print_ratios(const struct rb_results *r)
 
 static void print_targets(const struct rb_results *r)
 {
-	printf("\n%-46s %9s %-20s %8s  %s\n", "target (median of paired ratios)", "ratio",
-	       " [min .. max]", "target", "result");
+	printf("\n%-46s %9s %-20s %8s  %-7s %s\n", "target (median of paired ratios)", "ratio",
+	       " [min .. max]", "target", "result", "floor reached");
 	for (size_t i = 0; i < NTARGETS; i++) {
 		struct rb_ratio q = target_ratio(r, &targets[i]);
-		char med[16] = "-", range[32] = "";
+		struct rb_ratio f = target_ceiling(r, &targets[i]);
+		char med[16] = "-", range[32] = "", ceil[16] = "-";
 
 		if (q.valid) {
 			snprintf(med, sizeof(med), "%.2fx", q.median);
 			snprintf(range, sizeof(range), " [%.2f .. %.2f]", q.min, q.max);
 		}
-		printf("%-46s %9s %-20s >= %4.1fx  %s\n", targets[i].label, med, range,
-		       targets[i].target, verdict(r, &targets[i]));
+		if (f.valid)
+			snprintf(ceil, sizeof(ceil), "%.2fx", f.median);
+		printf("%-46s %9s %-20s >= %4.1fx  %-7s %s\n", targets[i].label, med, range,
+		       targets[i].target, verdict(r, &targets[i]), ceil);
 	}
+	printf("(floor reached: ck_ring / floor, the ratio the floor ring of ring_impl_floor.c "
+	       "reached in this run,\n the most any ring that copies its items can reach on this "
+	       "host)\n");
 }
 
 /* Median and maximum of the other load per repetition, in percent. */
@@ -332,7 +345,8 @@ static void json_series(struct perf_json *j, const struct rb_results *r, unsigne
 static void json_config(struct perf_json *j, const struct rb_results *r, unsigned c)
 {
 	const struct rb_config *cfg = &r->cfgs[c];
-	struct rb_ratio q = paired(r, c, CMP_CK, IMPL_CK);
+	struct rb_ratio q = vs(r, c, IMPL_CK), fl = vs(r, c, IMPL_FLOOR);
+	struct rb_ratio ceil = ratio(r, (int)c, IMPL_CK, (int)c, IMPL_FLOOR);
 
 	perf_json_obj(j, cfg->key);
 	for (unsigned i = 0; i < IMPL_COUNT; i++)
@@ -340,6 +354,10 @@ static void json_config(struct perf_json *j, const struct rb_results *r, unsigne
 			json_series(j, r, c, i);
 	if (q.valid)
 		perf_json_num(j, "ratio_ck", q.median, 2);
+	if (fl.valid)
+		perf_json_num(j, "ratio_floor", fl.median, 2);
+	if (ceil.valid)
+		perf_json_num(j, "floor_vs_ck", ceil.median, 2);
 	perf_json_close(j);
 }
 
@@ -357,6 +375,8 @@ static void json_targets(struct perf_json *j, const struct rb_results *r)
 		perf_json_num(j, "max", q.max, 2);
 		perf_json_num(j, "target", targets[i].target, 1);
 		perf_json_bool(j, "pass", target_pass(r, &targets[i]));
+		if (target_ceiling(r, &targets[i]).valid)
+			perf_json_num(j, "floor", target_ceiling(r, &targets[i]).median, 2);
 		if (!targets[i].counted)
 			perf_json_bool(j, "counted", 0);
 		perf_json_close(j);
