@@ -3,7 +3,8 @@
 /*
  * Faults in the pipeline: workers killed with SIGKILL mid-sweep, a plugin
  * strategy that aborts, faults or hangs on one parameter set, workers dying
- * between runs, the parent dying. Every run completes; every result not
+ * between runs, the parent dying, the bundle republished mid-run (the run
+ * stops with -ESTALE). Every other run completes; every result not
  * hit by the fault is identical to an undisturbed run's; the failed set is
  * reported with its reason; no process is left behind.
  */
@@ -256,6 +257,58 @@ static void test_faults_every_set_fails(void **state)
 	tshm_pipeline_destroy(p);
 }
 
+/* ---- republished mid-run ---------------------------------------------------------- */
+
+struct republisher {
+	struct tshm_pipeline *p;
+	uint32_t days_seen, kills;
+	int republished;
+};
+
+/* At the fifth merged day, publish the bundle again and kill every worker:
+ * the respawned ones set the run up again and meet the new generation. */
+static void republish_on_day(const struct tshm_day_partial *d, void *arg)
+{
+	struct republisher *k = arg;
+
+	(void)d;
+	if (++k->days_seen != 5)
+		return;
+	k->republished = tshm_test_publish(cat, "faults", &data) > 0;
+	for (uint32_t i = 0; i < tshm_pipeline_workers(k->p); i++)
+		k->kills += kill(tshm_pipeline_worker_pid(k->p, i), SIGKILL) == 0;
+}
+
+static void test_faults_republished_mid_run(void **state)
+{
+	static const char *const specs[] = {"fast=2:20:3", "slow=25:85:30"};
+	struct tshm_pipeline *p = pt_pipeline(2, 0);
+	struct republisher k = {.p = p};
+	struct tshm_run_result res;
+	struct tshm_run_spec sp;
+	uint32_t n;
+	int64_t *ps = pt_grid("sma_cross", specs, 2, &n);
+
+	(void)state;
+	pt_spec(&sp, "faults", "sma_cross", ps, n);
+	sp.slice = TSHM_SLICE_HOUR;
+	sp.on_day = republish_on_day;
+	sp.arg = &k;
+	assert_int_equal(tshm_pipeline_run(p, &sp, &res), -ESTALE);
+	assert_true(k.republished);
+	assert_int_equal(k.kills, 2);
+	assert_non_null(strstr(tshm_pipeline_last_error(p), "republished"));
+	assert_null(res.results); /* a failed run hands back nothing */
+	/* The next run starts on the new generation and completes. */
+	sp.on_day = NULL;
+	TSHM_TEST_CHECK(tshm_pipeline_run(p, &sp, &res));
+	assert_int_equal(res.failed, 0);
+	assert_true(res.tasks > 0);
+	tshm_run_result_free(&res);
+	free(ps);
+	tshm_pipeline_destroy(p);
+}
+
 /* ---- between runs, and process lifetime ------------------------------------------ */
 
 static void test_faults_worker_dies_between_runs(void **state)
@@ -326,6 +379,7 @@ int main(void)
 	    cmocka_unit_test(test_faults_plugin_segfaults),
 	    cmocka_unit_test(test_faults_every_set_fails),
 	    cmocka_unit_test(test_faults_plugin_hangs_past_timeout),
+	    cmocka_unit_test(test_faults_republished_mid_run),
 	    cmocka_unit_test(test_faults_worker_dies_between_runs),
 	    cmocka_unit_test(test_faults_workers_die_with_parent),
 	};

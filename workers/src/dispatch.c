@@ -291,6 +291,14 @@ static int on_result(struct tshm__run *r, struct tshm__worker *w, const struct t
 	if (res->run != r->run_no)
 		return 0;
 	r->deaths_no_progress = 0;
+	if (res->status == -ESTALE) {
+		/* The worker found a newer generation than the run's: going on
+		 * would mix generations in one run's results. */
+		snprintf(r->p->err, sizeof(r->p->err),
+			 "worker pid %u: bundle %s was republished during the run", res->pid,
+			 r->spec->bundle);
+		return -ESTALE;
+	}
 	if (res->status < 0) {
 		snprintf(why, sizeof(why), "worker pid %u: %s", res->pid,
 			 tshm_strerror(res->status));

@@ -211,7 +211,8 @@ struct tshm_run_result {
  * Returns 0; -EINVAL (bad spec: no strategy, bad parameter set, unknown
  * slice or mode, flags); -ENOENT (bundle not published, unknown sid,
  * unknown built-in, plugin file missing); -ENOEXEC / -TSHM_EVERSION (plugin);
- * -ESTALE (the bundle was republished while the run read it); -ECHILD
+ * -ESTALE (a worker found the bundle republished since the run started:
+ * the run stops there, so no run mixes two generations); -ECHILD
  * (workers keep dying before doing any work); -ENOMEM; -errno; errors of
  * tshm_bundle_open and tshm_chunk_decode in stream mode.
  * Not thread-safe: one run at a time per pipeline.
