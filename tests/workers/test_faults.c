@@ -4,11 +4,12 @@
  * Faults in the pipeline: workers killed with SIGKILL mid-sweep, a plugin
  * strategy that aborts, faults or hangs on one parameter set, workers dying
  * between runs, the parent dying, the bundle republished mid-run (the run
- * stops with -ESTALE). Every other run completes; every result not
+ * stops with -ESTALE); workers hold none of the parent's descriptors. Every other run completes; every result not
  * hit by the fault is identical to an undisturbed run's; the failed set is
  * reported with its reason; no process is left behind.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -340,6 +341,26 @@ static void test_faults_worker_dies_between_runs(void **state)
 	expect_gone(pids, 2);
 }
 
+/* Workers hold none of the application's descriptors: the application's
+ * pipe sees end of file once the application closes its write end. */
+static void test_faults_workers_hold_no_parent_fds(void **state)
+{
+	struct tshm_pipeline *p;
+	struct pollfd pf;
+	char c;
+	int fds[2];
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	p = pt_pipeline(2, 0);
+	close(fds[1]);
+	pf = (struct pollfd){.fd = fds[0], .events = POLLIN};
+	assert_int_equal(poll(&pf, 1, 10000), 1); /* 0: a worker holds the write end */
+	assert_int_equal(read(fds[0], &c, 1), 0);
+	close(fds[0]);
+	tshm_pipeline_destroy(p);
+}
+
 /* Workers die with their parent (PR_SET_PDEATHSIG), even one killed by SIGKILL. */
 static void test_faults_workers_die_with_parent(void **state)
 {
@@ -381,6 +402,7 @@ int main(void)
 	    cmocka_unit_test(test_faults_plugin_hangs_past_timeout),
 	    cmocka_unit_test(test_faults_republished_mid_run),
 	    cmocka_unit_test(test_faults_worker_dies_between_runs),
+	    cmocka_unit_test(test_faults_workers_hold_no_parent_fds),
 	    cmocka_unit_test(test_faults_workers_die_with_parent),
 	};
 

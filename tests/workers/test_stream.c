@@ -4,9 +4,12 @@
  * Streaming mode: a bundle far larger than the buffer pool streams through
  * it with at most the pool's buffers in use at any time, and gives exactly
  * the resident results, also when warm-up spans many earlier days and the
- * range starts mid-data; bad bundle directories and corrupt chunks fail
- * the run cleanly and leave the pool usable.
+ * range starts mid-data, and when workers are killed mid-run (no worker,
+ * respawned or not, holds the pool once the run is over); bad bundle
+ * directories and corrupt chunks fail the run cleanly and leave the pool
+ * usable.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -168,6 +171,51 @@ static void kill_some(const struct tshm_day_partial *d, void *arg)
 	}
 }
 
+/* Does @pid map the stream pool or hold its memfd? */
+static int holds_pool(pid_t pid)
+{
+	char path[64], line[512], link[256];
+	struct dirent *e;
+	FILE *f;
+	DIR *d;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/maps", (long)pid);
+	if ((f = fopen(path, "r"))) {
+		while (!found && fgets(line, sizeof(line), f))
+			found = strstr(line, "tickshm-stream") != NULL;
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
+	if (!found && (d = opendir(path))) {
+		while (!found && (e = readdir(d))) {
+			char fd[sizeof(path) + sizeof(e->d_name) + 2];
+			ssize_t n;
+
+			snprintf(fd, sizeof(fd), "%s/%s", path, e->d_name);
+			n = readlink(fd, link, sizeof(link) - 1);
+			link[n > 0 ? n : 0] = 0;
+			found = strstr(link, "tickshm-stream") != NULL;
+		}
+		closedir(d);
+	}
+	return found;
+}
+
+/* After a run every worker lets go of the pool, respawned ones included
+ * (they must not inherit the parent's mapping or memfd). */
+static void expect_pool_released(void)
+{
+	int64_t deadline = tshm_test_now_ms() + 10000;
+
+	for (uint32_t i = 0; i < tshm_pipeline_workers(pipe_); i++)
+		while (holds_pool(tshm_pipeline_worker_pid(pipe_, i))) {
+			if (tshm_test_now_ms() > deadline)
+				fail_msg("worker %u still holds the stream pool after the run", i);
+			tshm_test_sleep_us(10000);
+		}
+}
+
 /* Re-queued tasks keep their buffer: nothing is recycled under them. */
 static void test_stream_survives_worker_kills(void **state)
 {
@@ -189,6 +237,7 @@ static void test_stream_survives_worker_kills(void **state)
 	assert_int_equal(str.worker_deaths, 3);
 	assert_true(str.stream_buffers_max <= 3);
 	pt_expect_equal(&res, &str, NULL, 0);
+	expect_pool_released();
 	tshm_run_result_free(&res);
 	tshm_run_result_free(&str);
 	free(ps);

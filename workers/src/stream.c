@@ -267,6 +267,11 @@ static int make_pool(struct tshm__run *r, struct tshm__stream *s, uint64_t max_r
 		s->base = NULL;
 		return -errno;
 	}
+	/* A worker forked mid-run maps the pool read-only from the memfd, like
+	 * the others; inheriting the parent's writable mapping would let it
+	 * scribble on buffers and keep the pool alive after the run. */
+	if (madvise(s->base, s->bytes, MADV_DONTFORK) < 0)
+		return -errno;
 	if (!(s->freel = malloc(s->nbufs * sizeof(uint32_t))))
 		return -ENOMEM;
 	for (uint32_t k = 0; k < s->nbufs; k++)

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Worker processes: fork (no exec) with a clean signal state and
- * PR_SET_PDEATHSIG, liveness through a pidfd (waitpid polling where pidfds
+ * Worker processes: fork (no exec) with a clean signal state,
+ * PR_SET_PDEATHSIG and none of the parent's file descriptors, liveness through a pidfd (waitpid polling where pidfds
  * are unavailable), orderly stop with a SIGKILL deadline, and the socket
  * that carries a stream run's memfd to each worker.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -21,6 +23,9 @@
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
 
 #define STOP_GRACE_MS 2000
 #define KILL_REAP_MS 5000
@@ -30,9 +35,56 @@ static int pidfd_open_(pid_t pid)
 	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
+/* Close every descriptor from @lo on except @keep (sorted, ascending). */
+static int close_from(unsigned lo, const int *keep, unsigned nkeep)
+{
+	for (unsigned k = 0; k < nkeep; k++) {
+		if (keep[k] < 0 || (unsigned)keep[k] < lo)
+			continue;
+		if ((unsigned)keep[k] > lo &&
+		    syscall(SYS_close_range, lo, (unsigned)keep[k] - 1, 0u) < 0)
+			return -1;
+		lo = (unsigned)keep[k] + 1;
+	}
+	return syscall(SYS_close_range, lo, ~0u, 0u) < 0 ? -1 : 0;
+}
+
+/* The same without close_range (Linux < 5.9): walk /proc/self/fd. */
+static void close_listed(const int *keep, unsigned nkeep)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		int fd = atoi(e->d_name), kept = fd <= STDERR_FILENO || fd == dirfd(d);
+
+		for (unsigned k = 0; k < nkeep; k++)
+			kept |= fd == keep[k];
+		if (e->d_name[0] != '.' && !kept)
+			close(fd);
+	}
+	closedir(d);
+}
+
+/*
+ * A worker keeps stdio, its socket and the doorbell, nothing else of the
+ * parent's: one forked mid-run would otherwise hold a stream run's memfd
+ * (and with it the whole buffer pool) for as long as it lives, and any
+ * process's pipe the application had open would never see end of file.
+ */
+static void close_inherited(int sock, int doorbell)
+{
+	int keep[2] = {sock < doorbell ? sock : doorbell, sock < doorbell ? doorbell : sock};
+
+	if (close_from(STDERR_FILENO + 1, keep, 2) < 0)
+		close_listed(keep, 2);
+}
+
 /* Runs first in a new worker: nothing of the parent's signal handling or
  * exit handlers may run in it, and it must die with its parent. */
-static void child_setup(struct tshm_pipeline *p, uint32_t self)
+static void child_setup(struct tshm_pipeline *p, int sock)
 {
 	struct sigaction sa;
 	sigset_t none;
@@ -45,14 +97,7 @@ static void child_setup(struct tshm_pipeline *p, uint32_t self)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != p->self)
 		_exit(0); /* the parent is already gone */
-	for (uint32_t k = 0; k < p->nworkers; k++) {
-		if (k == self)
-			continue;
-		if (p->w[k].sock >= 0)
-			close(p->w[k].sock);
-		if (p->w[k].pidfd >= 0)
-			close(p->w[k].pidfd);
-	}
+	close_inherited(sock, p->doorbell);
 }
 
 static void close_handles(struct tshm__worker *w)
@@ -107,8 +152,7 @@ int tshm__wpool_spawn(struct tshm_pipeline *p, uint32_t i)
 	}
 	pid = fork();
 	if (pid == 0) {
-		close(sv[0]);
-		child_setup(p, i);
+		child_setup(p, sv[1]);
 		tshm__worker_main(p->ctl, i, sv[1], p->doorbell, p->self);
 	}
 	rc = -errno;
