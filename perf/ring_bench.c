@@ -27,8 +27,8 @@
  * Items per run (all producers together; rounded down to a multiple of
  * producers x batch), chosen so that a run takes about 0.15 s on the quiet
  * 2-core host of RESULTS.md (up to ~1 s in the noisy 2P2C cases): order
- * TSHM, CK, CK_YIELD, PIPE, FLOOR. Fixed, not calibrated, so runs are comparable
- * across hosts; only the per-item figures are compared.
+ * TSHM, CK, CK_YIELD, PIPE, FLOOR. Fixed, not calibrated, so runs are
+ * comparable across hosts; only the per-item figures are compared.
  */
 static struct rb_config configs[] = {
     {"spsc_8b_b1", 8, 1, 0, 1, 1, SPSC_IMPLS, {5 * M, 8 * M, 0, 400 * K, 5 * M}},

@@ -4,9 +4,10 @@
  * Faults in the pipeline: workers killed with SIGKILL mid-sweep, a plugin
  * strategy that aborts, faults or hangs on one parameter set, workers dying
  * between runs, the parent dying, the bundle republished mid-run (the run
- * stops with -ESTALE); workers hold none of the parent's descriptors. Every other run completes; every result not
- * hit by the fault is identical to an undisturbed run's; the failed set is
- * reported with its reason; no process is left behind.
+ * stops with -ESTALE); workers hold none of the parent's descriptors. Every
+ * other run completes; every result not hit by the fault is identical to an
+ * undisturbed run's; the failed set is reported with its reason; no process
+ * is left behind.
  */
 #include <errno.h>
 #include <poll.h>

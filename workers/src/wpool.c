@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Worker processes: fork (no exec) with a clean signal state,
- * PR_SET_PDEATHSIG and none of the parent's file descriptors, liveness through a pidfd (waitpid polling where pidfds
- * are unavailable), orderly stop with a SIGKILL deadline, and the socket
- * that carries a stream run's memfd to each worker.
+ * PR_SET_PDEATHSIG and none of the parent's file descriptors, liveness
+ * through a pidfd (waitpid polling where pidfds are unavailable), orderly
+ * stop with a SIGKILL deadline, and the socket that carries a stream run's
+ * memfd to each worker.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -71,8 +72,8 @@ static void close_listed(const int *keep, unsigned nkeep)
 /*
  * A worker keeps stdio, its socket and the doorbell, nothing else of the
  * parent's: one forked mid-run would otherwise hold a stream run's memfd
- * (and with it the whole buffer pool) for as long as it lives, and any
- * process's pipe the application had open would never see end of file.
+ * (and with it the whole buffer pool) for as long as it lives, and a pipe
+ * the application holds open would never see end of file.
  */
 static void close_inherited(int sock, int doorbell)
 {
