@@ -97,7 +97,7 @@ struct rb_impl_ops {
 	/* after produce: @last is 1 for the last producer of the run to finish */
 	int (*finish)(struct rb_side *s, int last);
 	int (*consume)(struct rb_side *s, struct rb_sum *got); /* until end of stream */
-	void (*detach)(struct rb_side *s);		       /* child */
+	void (*detach)(struct rb_side *s);		       /* child; optional */
 	void (*forked)(struct rb_job *j);		       /* parent, after fork */
 	void (*teardown)(struct rb_job *j);		       /* parent, after the run */
 };
@@ -120,6 +120,16 @@ struct rb_sample {
  */
 int rb_run_once(const struct rb_config *cfg, enum rb_impl impl, uint64_t items,
 		struct rb_sample *out);
+
+/*
+ * rb_map_shared - @size bytes of MAP_SHARED anonymous memory in j->mem, made
+ * before fork and touched once so the timed runs take no page fault: the
+ * shared part of the ck_ring and floor implementations. 0 or -errno.
+ */
+int rb_map_shared(struct rb_job *j, size_t size);
+
+/* rb_unmap_shared - undo rb_map_shared (a teardown). */
+void rb_unmap_shared(struct rb_job *j);
 
 /* Does @c run more processes than this process may use CPUs? */
 int rb_oversubscribed(const struct rb_config *c);

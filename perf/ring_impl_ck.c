@@ -12,11 +12,8 @@
  * after sched_yield(). Consumers stop when every producer has finished and
  * the ring is empty.
  */
-#include <errno.h>
 #include <sched.h>
 #include <stdatomic.h>
-#include <string.h>
-#include <sys/mman.h>
 
 #include <ck_ring.h> /* a SYSTEM include directory (CMakeLists.txt): not held to our warnings */
 
@@ -43,15 +40,11 @@ struct ck_side {
 
 static int ck_setup(struct rb_job *j)
 {
-	j->mem_size = SLOTS_OFFSET + (size_t)RB_CAPACITY * j->cfg->size;
-	j->mem = mmap(NULL, j->mem_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (j->mem == MAP_FAILED) {
-		j->mem = NULL;
-		return -errno;
-	}
-	memset(j->mem, 0, j->mem_size);
-	ck_ring_init(j->mem, RB_CAPACITY);
-	return 0;
+	int rc = rb_map_shared(j, SLOTS_OFFSET + (size_t)RB_CAPACITY * j->cfg->size);
+
+	if (rc == 0)
+		ck_ring_init(j->mem, RB_CAPACITY);
+	return rc;
 }
 
 static struct ck_side side_of(const struct rb_side *s)
@@ -166,23 +159,11 @@ static int ck_consume(struct rb_side *s, struct rb_sum *got)
 	}
 }
 
-static void ck_detach(struct rb_side *s)
-{
-	(void)s;
-}
-
-static void ck_teardown(struct rb_job *j)
-{
-	if (j->mem)
-		munmap(j->mem, j->mem_size);
-}
-
 const struct rb_impl_ops rb_ck_ops = {
     .setup = ck_setup,
     .attach = ck_attach,
     .produce = ck_produce,
     .finish = ck_finish,
     .consume = ck_consume,
-    .detach = ck_detach,
-    .teardown = ck_teardown,
+    .teardown = rb_unmap_shared,
 };

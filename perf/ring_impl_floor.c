@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "ring_bench.h"
 #include "ring_items.h"
@@ -42,14 +41,7 @@ _Static_assert((RB_CAPACITY & MASK) == 0, "capacity: a power of two");
 
 static int floor_setup(struct rb_job *j)
 {
-	j->mem_size = sizeof(struct floor_ring) + (size_t)RB_CAPACITY * j->cfg->size;
-	j->mem = mmap(NULL, j->mem_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (j->mem == MAP_FAILED) {
-		j->mem = NULL;
-		return -errno;
-	}
-	memset(j->mem, 0, j->mem_size);
-	return 0;
+	return rb_map_shared(j, sizeof(struct floor_ring) + (size_t)RB_CAPACITY * j->cfg->size);
 }
 
 static int floor_attach(struct rb_side *s)
@@ -150,23 +142,11 @@ static int floor_consume(struct rb_side *s, struct rb_sum *got)
 	}
 }
 
-static void floor_detach(struct rb_side *s)
-{
-	(void)s;
-}
-
-static void floor_teardown(struct rb_job *j)
-{
-	if (j->mem)
-		munmap(j->mem, j->mem_size);
-}
-
 const struct rb_impl_ops rb_floor_ops = {
     .setup = floor_setup,
     .attach = floor_attach,
     .produce = floor_produce,
     .finish = floor_finish,
     .consume = floor_consume,
-    .detach = floor_detach,
-    .teardown = floor_teardown,
+    .teardown = rb_unmap_shared,
 };

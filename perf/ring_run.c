@@ -67,6 +67,25 @@ static int run_consumer(struct rb_side *s, const struct rb_impl_ops *ops, struct
 	return rc;
 }
 
+int rb_map_shared(struct rb_job *j, size_t size)
+{
+	j->mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (j->mem == MAP_FAILED) {
+		j->mem = NULL;
+		return -errno;
+	}
+	j->mem_size = size;
+	memset(j->mem, 0, size);
+	return 0;
+}
+
+void rb_unmap_shared(struct rb_job *j)
+{
+	if (j->mem)
+		munmap(j->mem, j->mem_size);
+	j->mem = NULL;
+}
+
 int rb_oversubscribed(const struct rb_config *c)
 {
 	cpu_set_t allowed;
@@ -118,7 +137,8 @@ static _Noreturn void child_main(struct rb_job *j, pid_t parent, int producer, u
 		while (!load_acq(&j->ctl->go))
 			sched_yield();
 		rc = producer ? run_producer(&s, ops) : run_consumer(&s, ops, c);
-		ops->detach(&s); /* fills in the handle's counters */
+		if (ops->detach)
+			ops->detach(&s); /* fills in the handle's counters */
 		c->waits = s.waits;
 		c->sleeps = s.sleeps;
 		c->wakes = s.wakes;
