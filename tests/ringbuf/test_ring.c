@@ -177,14 +177,18 @@ static void sleeper_start(struct sleeper *s, struct tshm_ring *r, int enqueue, u
 	assert_int_equal(pthread_create(&s->th, NULL, sleeper_main, s), 0);
 }
 
-/* sleeper_start(), then wait until it sleeps: a waiter, and @settle_us later. */
+/*
+ * sleeper_start(), then wait until it sleeps: armed (set after the waiter
+ * count, so a publish from now on is bound to issue a wake), and
+ * @settle_us later.
+ */
 static void sleeper_asleep(struct sleeper *s, struct tshm_ring *r, int enqueue, unsigned n,
 			   int64_t timeout, uint64_t first, long settle_us)
 {
-	uint32_t *waiters = enqueue ? &r->sh->wait.space.waiters : &r->sh->wait.data.waiters;
+	uint32_t *armed = enqueue ? &r->sh->wait.space.armed : &r->sh->wait.data.armed;
 
 	sleeper_start(s, r, enqueue, n, timeout, first);
-	assert_true(wait_sleeper(waiters, 5 * RT_SEC));
+	assert_true(wait_sleeper(armed, 5 * RT_SEC));
 	tshm_test_sleep_us(settle_us);
 }
 
@@ -1106,6 +1110,18 @@ static void expect_sleeping_timeout(struct tshm_ring *c)
 	fail_msg("100 timed-out waits of 30 ms never slept");
 }
 
+/* Futex sleeps of one dequeue_wait on the empty ring @c timing out after @ns. */
+static uint64_t sleeps_in(struct tshm_ring *c, int64_t ns)
+{
+	struct tshm_ring_stats a, b;
+	struct rt_msg m[1];
+
+	tshm_ring_stats(c, &a);
+	assert_int_equal(tshm_ring_dequeue_wait(c, m, 1, ns), -ETIMEDOUT);
+	tshm_ring_stats(c, &b);
+	return b.waits - a.waits;
+}
+
 static void test_ring_timeouts(void **state)
 {
 	(void)state;
@@ -1144,6 +1160,13 @@ static void test_ring_sleep_slice_bounds(void **state)
 	assert_int_equal(tshm_ring_set_sleep_slice(x->c, TSHM_RING_SLICE_MIN_NS), 0);
 	/* The shortest slice: short sleeps, still ending in a timeout. */
 	expect_sleeping_timeout(x->c);
+	/* It takes effect: 100 ms of 10 us slices are many sleeps... */
+	assert_true(sleeps_in(x->c, 100 * RT_MS) >= 3);
+	/* ...and 200 ms under the longest slice one (the deadline clips it;
+	 * the default 10 ms slice would make about 20), or two after a
+	 * spurious return. */
+	assert_int_equal(tshm_ring_set_sleep_slice(x->c, TSHM_RING_SLICE_MAX_NS), 0);
+	assert_true(sleeps_in(x->c, 200 * RT_MS) <= 2);
 	assert_int_equal(tshm_ring_set_sleep_slice(x->p, TSHM_RING_SLICE_MAX_NS), 0);
 	pair_close(x);
 }
