@@ -171,7 +171,7 @@ static void kill_some(const struct tshm_day_partial *d, void *arg)
 	}
 }
 
-/* Does @pid map the stream pool or hold its memfd? */
+/* Does @pid map the stream pool or the parent's io_uring, or hold their fds? */
 static int holds_pool(pid_t pid)
 {
 	char path[64], line[512], link[256];
@@ -183,7 +183,7 @@ static int holds_pool(pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%ld/maps", (long)pid);
 	if ((f = fopen(path, "r"))) {
 		while (!found && fgets(line, sizeof(line), f))
-			found = strstr(line, "tickshm-stream") != NULL;
+			found = strstr(line, "tickshm-stream") || strstr(line, "io_uring");
 		fclose(f);
 	}
 	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
@@ -195,7 +195,7 @@ static int holds_pool(pid_t pid)
 			snprintf(fd, sizeof(fd), "%s/%s", path, e->d_name);
 			n = readlink(fd, link, sizeof(link) - 1);
 			link[n > 0 ? n : 0] = 0;
-			found = strstr(link, "tickshm-stream") != NULL;
+			found = strstr(link, "tickshm-stream") || strstr(link, "io_uring");
 		}
 		closedir(d);
 	}
@@ -211,7 +211,9 @@ static void expect_pool_released(void)
 	for (uint32_t i = 0; i < tshm_pipeline_workers(pipe_); i++)
 		while (holds_pool(tshm_pipeline_worker_pid(pipe_, i))) {
 			if (tshm_test_now_ms() > deadline)
-				fail_msg("worker %u still holds the stream pool after the run", i);
+				fail_msg(
+				    "worker %u still holds the stream pool or reader after the run",
+				    i);
 			tshm_test_sleep_us(10000);
 		}
 }

@@ -313,8 +313,8 @@ int tshm__stream_open(struct tshm__run *r)
 	}
 	r->ufirst[r->nassets] = r->nunits;
 	s->cd_first[r->nassets] = s->ncd;
-	if ((rc = tshm_chunk_decoder_new(&s->dec)) < 0 || (rc = tshm__sread_init(&s->rd)) < 0 ||
-	    (rc = make_pool(r, s, max_rows)) < 0)
+	tshm__sread_init(&s->rd);
+	if ((rc = tshm_chunk_decoder_new(&s->dec)) < 0 || (rc = make_pool(r, s, max_rows)) < 0)
 		return rc;
 	r->res->stream_buffers = s->nbufs;
 	r->res->stream_buffer_bytes = s->bytes;

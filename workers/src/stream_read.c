@@ -16,18 +16,24 @@
 #define SREAD_DEPTH 16
 #define SREAD_TIMEOUT_S 30
 
-int tshm__sread_init(struct tshm__sread *sr)
+void tshm__sread_init(struct tshm__sread *sr)
 {
 	*sr = (struct tshm__sread){0};
 	sr->uring = io_uring_queue_init(SREAD_DEPTH, &sr->ring, 0) == 0;
-	return 0;
+	/* A worker forked mid-run must not keep the ring's mappings alive. */
+	if (sr->uring && io_uring_ring_dontfork(&sr->ring) < 0) {
+		io_uring_queue_exit(&sr->ring);
+		sr->uring = 0;
+	}
 }
 
 void tshm__sread_exit(struct tshm__sread *sr)
 {
 	if (sr->uring)
 		io_uring_queue_exit(&sr->ring);
-	for (unsigned k = 0; k < TSHM__SREAD_MAX; k++)
+	/* Reads a timeout left in the kernel may yet write into the buffers:
+	 * leak them rather than hand them back to malloc. */
+	for (unsigned k = 0; k < TSHM__SREAD_MAX && !sr->stuck; k++)
 		free(sr->buf[k]);
 	*sr = (struct tshm__sread){0};
 }
@@ -109,6 +115,8 @@ int tshm__sread_run(struct tshm__sread *sr, const struct tshm__sread_req *rq, un
 
 	if (n > TSHM__SREAD_MAX)
 		return -EINVAL;
+	if (sr->stuck)
+		return -ETIMEDOUT;
 	for (unsigned k = 0; k < n; k++)
 		if ((rc = reserve(sr, k, rq[k].len ? rq[k].len : 1)) < 0)
 			return rc;
@@ -128,13 +136,13 @@ int tshm__sread_run(struct tshm__sread *sr, const struct tshm__sread_req *rq, un
 	 * must not be reused while the kernel may still write them. */
 	for (int err = 0; left;) {
 		rc = reap(sr, rq);
-		if (rc == -ETIMEDOUT)
-			return rc; /* the ring is torn down with its reads by exit */
+		if (rc == -ETIMEDOUT) {
+			sr->stuck = 1; /* reads still in flight: see tshm__sread_exit */
+			return rc;
+		}
 		if (rc < 0 && !err)
 			err = rc;
-		if (rc != 0)
-			left--;
-		if (!left)
+		if (rc != 0 && --left == 0) /* 0: requeued, still in flight */
 			return err;
 	}
 	return 0;

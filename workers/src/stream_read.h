@@ -12,6 +12,7 @@
 struct tshm__sread {
 	struct io_uring ring;
 	int uring; /* 1 if the ring works; else pread(2) */
+	int stuck; /* a wait timed out with reads in flight: the buffers are the kernel's */
 	unsigned char *buf[TSHM__SREAD_MAX];
 	size_t cap[TSHM__SREAD_MAX];
 };
@@ -23,12 +24,13 @@ struct tshm__sread_req {
 	size_t len;
 };
 
-/* Set up (io_uring if the kernel allows it, else pread). Returns 0 or -ENOMEM. */
-int tshm__sread_init(struct tshm__sread *sr);
+/* Set up: io_uring if the kernel allows it, else pread. */
+void tshm__sread_init(struct tshm__sread *sr);
 
 /*
  * Read @n (<= TSHM__SREAD_MAX) requests into buf[0..n): one submission,
- * short reads resubmitted, each wait bounded (-ETIMEDOUT after 30 s).
+ * short reads resubmitted, each wait bounded (-ETIMEDOUT after 30 s; then
+ * every later call fails so too).
  * Returns 0; -TSHM_ECORRUPT if a file ends early; -ENOMEM; -errno.
  */
 int tshm__sread_run(struct tshm__sread *sr, const struct tshm__sread_req *rq, unsigned n);
