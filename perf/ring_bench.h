@@ -7,6 +7,7 @@
 #ifndef TSHM_PERF_RING_BENCH_H
 #define TSHM_PERF_RING_BENCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -94,7 +95,8 @@ struct rb_impl_ops {
 	int (*attach)(struct rb_side *s); /* child */
 	/* send items 0 .. @n - 1 of producer s->id (ring_items.h), in batches */
 	int (*produce)(struct rb_side *s, uint64_t n);
-	/* after produce: @last is 1 for the last producer of the run to finish */
+	/* after produce: @last is 1 for the last producer of the run to finish;
+	 * optional */
 	int (*finish)(struct rb_side *s, int last);
 	int (*consume)(struct rb_side *s, struct rb_sum *got); /* until end of stream */
 	void (*detach)(struct rb_side *s);		       /* child; optional */
@@ -130,6 +132,12 @@ int rb_map_shared(struct rb_job *j, size_t size);
 
 /* rb_unmap_shared - undo rb_map_shared (a teardown). */
 void rb_unmap_shared(struct rb_job *j);
+
+/*
+ * rb_producers_done - have all producers of @s's run returned from produce?
+ * Then what they published is all there is (for rings with no close).
+ */
+bool rb_producers_done(const struct rb_side *s);
 
 /* Does @c run more processes than this process may use CPUs? */
 int rb_oversubscribed(const struct rb_config *c);

@@ -119,20 +119,6 @@ static int ck_produce(struct rb_side *s, uint64_t n)
 	return 0;
 }
 
-static int ck_finish(struct rb_side *s, int last)
-{
-	(void)s;
-	(void)last; /* consumers watch ctl->producers_done */
-	return 0;
-}
-
-static bool producers_done(const struct rb_side *s)
-{
-	/* Pairs with the acq_rel increment after each producer's last enqueue. */
-	return atomic_load_explicit((_Atomic unsigned *)&s->job->ctl->producers_done,
-				    memory_order_acquire) == s->job->cfg->np;
-}
-
 static int ck_consume(struct rb_side *s, struct rb_sum *got)
 {
 	_Alignas(64) uint64_t buf[RB_MAX_BATCH * RB_REC_WORDS];
@@ -149,7 +135,7 @@ static int ck_consume(struct rb_side *s, struct rb_sum *got)
 			continue;
 		}
 		/* Every producer is done: what is still in the ring is all there is. */
-		if (producers_done(s)) {
+		if (rb_producers_done(s)) {
 			if (!ck_get(&c, buf))
 				return 0;
 			rb_sum_add(got, buf, size, 1);
@@ -163,7 +149,6 @@ const struct rb_impl_ops rb_ck_ops = {
     .setup = ck_setup,
     .attach = ck_attach,
     .produce = ck_produce,
-    .finish = ck_finish,
     .consume = ck_consume,
     .teardown = rb_unmap_shared,
 };

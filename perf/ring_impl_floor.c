@@ -14,10 +14,9 @@
  *
  * ck_ring / floor is thus the highest ratio against ck_ring any ring that
  * copies its items can reach in that run, and floor / tickshm is how close
- * tickshm comes to it. End of stream: the last producer sets `done` after
- * its last publication.
+ * tickshm comes to it. End of stream: the runner's count of finished
+ * producers (rb_producers_done), as for ck_ring.
  */
-#include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -30,11 +29,10 @@ struct floor_ring {
 	_Alignas(64) uint8_t guard1[64];
 	_Alignas(64) _Atomic uint64_t head; /* consumer: slots before it are free */
 	_Alignas(64) uint8_t guard2[64];
-	_Alignas(64) _Atomic unsigned done; /* the producer has published its last item */
 	_Alignas(64) uint8_t slots[];
 };
 
-_Static_assert(sizeof(struct floor_ring) == 5 * 64, "floor ring header");
+_Static_assert(sizeof(struct floor_ring) == 4 * 64, "floor ring header");
 
 #define MASK (RB_CAPACITY - 1u)
 _Static_assert((RB_CAPACITY & MASK) == 0, "capacity: a power of two");
@@ -46,8 +44,6 @@ static int floor_setup(struct rb_job *j)
 
 static int floor_attach(struct rb_side *s)
 {
-	if (s->job->cfg->np != 1 || s->job->cfg->nc != 1)
-		return -EINVAL; /* one producer, one consumer: see above */
 	s->handle = s->job->mem;
 	return 0;
 }
@@ -73,35 +69,25 @@ static int floor_produce(struct rb_side *s, uint64_t n)
 	_Alignas(64) uint64_t buf[RB_MAX_BATCH * RB_REC_WORDS];
 	struct floor_ring *f = s->handle;
 	unsigned b = s->job->cfg->batch, size = s->job->cfg->size;
-	uint64_t head = 0, cached = 0; /* ours; the consumer's as last read */
+	uint64_t tail = 0, cached = 0; /* ours; the consumer's head as last read */
 
 	for (uint64_t seq = 0; seq < n; seq += b) {
 		unsigned m = rb_batch_len(seq, n, b);
 
 		rb_fill(buf, size, s->id, seq, m);
-		while (RB_CAPACITY - (head - cached) < m) {
+		while (RB_CAPACITY - (tail - cached) < m) {
 			/* Pairs with the consumer's release store of head. */
 			cached = atomic_load_explicit(&f->head, memory_order_acquire);
-			if (RB_CAPACITY - (head - cached) < m) {
+			if (RB_CAPACITY - (tail - cached) < m) {
 				s->waits++;
 				rb_relax();
 			}
 		}
-		copy(f, head, buf, m, size, 1);
-		head += m;
+		copy(f, tail, buf, m, size, 1);
+		tail += m;
 		/* Pairs with the consumer's acquire load of tail. */
-		atomic_store_explicit(&f->tail, head, memory_order_release);
+		atomic_store_explicit(&f->tail, tail, memory_order_release);
 	}
-	return 0;
-}
-
-static int floor_finish(struct rb_side *s, int last)
-{
-	struct floor_ring *f = s->handle;
-
-	/* Pairs with the consumer's acquire load of done: tail is final. */
-	if (last)
-		atomic_store_explicit(&f->done, 1, memory_order_release);
 	return 0;
 }
 
@@ -126,9 +112,8 @@ static int floor_consume(struct rb_side *s, struct rb_sum *got)
 		unsigned k = have < b ? (unsigned)have : b;
 
 		if (k == 0) {
-			/* Pairs with the release store in floor_finish(). */
-			if (atomic_load_explicit(&f->done, memory_order_acquire) &&
-			    ready(f, head, &cached, 1) == 0)
+			/* Every producer is done: tail is final. */
+			if (rb_producers_done(s) && ready(f, head, &cached, 1) == 0)
 				return 0;
 			s->waits++;
 			rb_relax();
@@ -146,7 +131,6 @@ const struct rb_impl_ops rb_floor_ops = {
     .setup = floor_setup,
     .attach = floor_attach,
     .produce = floor_produce,
-    .finish = floor_finish,
     .consume = floor_consume,
     .teardown = rb_unmap_shared,
 };

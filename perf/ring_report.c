@@ -105,6 +105,13 @@ static struct rb_ratio vs(const struct rb_results *r, unsigned c, enum rb_impl i
 	return ratio(r, (int)c, impl, (int)c, IMPL_TSHM);
 }
 
+/* ck_ring / floor in configuration @c: about the most any copying ring
+ * reached against ck_ring there (not valid where the floor did not run). */
+static struct rb_ratio ceiling(const struct rb_results *r, int c)
+{
+	return ratio(r, c, IMPL_CK, c, IMPL_FLOOR);
+}
+
 static struct rb_ratio target_ratio(const struct rb_results *r, const struct rb_target *t)
 {
 	int c = find_cfg(r, t->cfg);
@@ -114,17 +121,12 @@ static struct rb_ratio target_ratio(const struct rb_results *r, const struct rb_
 	return ratio(r, c, IMPL_CK, c, IMPL_TSHM);
 }
 
-/*
- * The highest ratio a copying ring reached in this run for a target against
- * ck_ring: ck_ring / floor, where the floor ran (not valid otherwise).
- */
+/* The ceiling of a target against ck_ring (not valid for other targets). */
 static struct rb_ratio target_ceiling(const struct rb_results *r, const struct rb_target *t)
 {
-	int c = find_cfg(r, t->cfg);
-
 	if (t->cmp != CMP_CK)
 		return (struct rb_ratio){0, 0, 0, 0};
-	return ratio(r, c, IMPL_CK, c, IMPL_FLOOR);
+	return ceiling(r, find_cfg(r, t->cfg));
 }
 
 static int target_pass(const struct rb_results *r, const struct rb_target *t)
@@ -225,8 +227,7 @@ static void print_ratios(const struct rb_results *r)
 	       "pipe / tickshm", "floor / tickshm", "ck_ring / floor");
 	for (unsigned c = 0; c < r->ncfg; c++) {
 		struct rb_ratio q[4] = {vs(r, c, IMPL_CK), vs(r, c, IMPL_PIPE),
-					vs(r, c, IMPL_FLOOR),
-					ratio(r, (int)c, IMPL_CK, (int)c, IMPL_FLOOR)};
+					vs(r, c, IMPL_FLOOR), ceiling(r, (int)c)};
 		char col[4][40];
 
 		for (unsigned i = 0; i < 4; i++)
@@ -346,7 +347,7 @@ static void json_config(struct perf_json *j, const struct rb_results *r, unsigne
 {
 	const struct rb_config *cfg = &r->cfgs[c];
 	struct rb_ratio q = vs(r, c, IMPL_CK), fl = vs(r, c, IMPL_FLOOR);
-	struct rb_ratio ceil = ratio(r, (int)c, IMPL_CK, (int)c, IMPL_FLOOR);
+	struct rb_ratio ceil = ceiling(r, (int)c);
 
 	perf_json_obj(j, cfg->key);
 	for (unsigned i = 0; i < IMPL_COUNT; i++)
@@ -366,6 +367,7 @@ static void json_targets(struct perf_json *j, const struct rb_results *r)
 	perf_json_obj(j, "targets");
 	for (size_t i = 0; i < NTARGETS; i++) {
 		struct rb_ratio q = target_ratio(r, &targets[i]);
+		struct rb_ratio f = target_ceiling(r, &targets[i]);
 
 		if (!q.valid)
 			continue;
@@ -375,8 +377,8 @@ static void json_targets(struct perf_json *j, const struct rb_results *r)
 		perf_json_num(j, "max", q.max, 2);
 		perf_json_num(j, "target", targets[i].target, 1);
 		perf_json_bool(j, "pass", target_pass(r, &targets[i]));
-		if (target_ceiling(r, &targets[i]).valid)
-			perf_json_num(j, "floor", target_ceiling(r, &targets[i]).median, 2);
+		if (f.valid)
+			perf_json_num(j, "floor", f.median, 2);
 		if (!targets[i].counted)
 			perf_json_bool(j, "counted", 0);
 		perf_json_close(j);

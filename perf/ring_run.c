@@ -52,7 +52,7 @@ static int run_producer(struct rb_side *s, const struct rb_impl_ops *ops)
 	struct rb_job *j = s->job;
 	int rc = ops->produce(s, j->items / j->cfg->np);
 	unsigned done = add_rel(&j->ctl->producers_done);
-	int rc2 = ops->finish(s, done == j->cfg->np);
+	int rc2 = ops->finish ? ops->finish(s, done == j->cfg->np) : 0;
 
 	return rc < 0 ? rc : rc2;
 }
@@ -65,6 +65,14 @@ static int run_consumer(struct rb_side *s, const struct rb_impl_ops *ops, struct
 	c->end_ns = perf_now_ns();
 	c->sum = got;
 	return rc;
+}
+
+bool rb_producers_done(const struct rb_side *s)
+{
+	/* Pairs with the acq_rel increment in run_producer(), after each
+	 * producer's last enqueue. */
+	return atomic_load_explicit((_Atomic unsigned *)&s->job->ctl->producers_done,
+				    memory_order_acquire) == s->job->cfg->np;
 }
 
 int rb_map_shared(struct rb_job *j, size_t size)
