@@ -102,8 +102,9 @@ void perf_ns_rmtree(const char *path)
 
 int perf_ns_dir(const char *tag, char *out, size_t len)
 {
-	if (scratch[0] ||
-	    (size_t)snprintf(scratch, sizeof(scratch), "%s/tickshm-%s-%s-XXXXXX", perf_tmpdir(),
+	if (scratch[0])
+		return -EBUSY; /* one per run: the cleanup knows of one */
+	if ((size_t)snprintf(scratch, sizeof(scratch), "%s/tickshm-%s-%s-XXXXXX", perf_tmpdir(),
 			     ns_name, tag) >= sizeof(scratch) ||
 	    strlen(scratch) >= len) {
 		scratch[0] = '\0';

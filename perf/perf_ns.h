@@ -32,7 +32,8 @@ int perf_ns_file(const char *path);
 /*
  * perf_ns_dir - make a scratch directory $TMPDIR/tickshm-<ns>-<tag>-XXXXXX
  * into @out and register it: cleanup removes it and everything in it, also
- * from a signal handler. One directory per run. Returns 0 or -errno.
+ * from a signal handler. One directory per run: -EBUSY for a second.
+ * Returns 0 or -errno.
  */
 int perf_ns_dir(const char *tag, char *out, size_t len);
 
