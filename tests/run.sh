@@ -34,11 +34,13 @@ configure release -DCMAKE_BUILD_TYPE=Release
 ctest --test-dir "$out/release" --output-on-failure -j"$jobs"
 step "Release: benchmark smoke run (figures are not checked here)"
 for spec in "attach --small --reps 200" "ring --quick" "load --small" "pipeline --small"; do
-	set -- $spec
-	log="$out/perf_$1.log"
-	bin="$out/release/perf/tshm_perf_$1"
-	shift
-	"$bin" "$@" >"$log" 2>&1 || { cat "$log"; exit 1; }
+	read -r name args <<<"$spec"
+	log="$out/perf_$name.log"
+	bin="$out/release/perf/tshm_perf_$name"
+	# perf/CMakeLists.txt skips a benchmark whose baseline is missing (libck).
+	[ -x "$bin" ] || { echo "tshm_perf_$name: not built, skipped"; continue; }
+	# shellcheck disable=SC2086 # args: the options, split on purpose
+	"$bin" $args >"$log" 2>&1 || { cat "$log"; exit 1; }
 	tail -n 1 "$log" | cut -c1-160
 done
 
