@@ -144,7 +144,7 @@ void tshm_test_expect_ok_or_skip(pid_t pid, int timeout_ms, const char *what);
  * tshm_test_private_shm - in a child: mount a tmpfs of @size (a mount
  * option such as "1m") over /dev/shm in a mount namespace of its own, so
  * that it can fill /dev/shm without touching the real one. Needs root.
- * Returns 0 or -errno.
+ * Returns 0 or -errno (-EPERM: not root).
  */
 int tshm_test_private_shm(const char *size);
 

@@ -31,6 +31,10 @@ int tshm_ltest_fx_teardown(void **state)
 {
 	struct tshm_ltest_fx *f = *state;
 
+	/* A test that failed between setting a hook and clearing it must not
+	 * leave the hook on for the tests after it. */
+	unsetenv("TICKSHM_TEST_LOAD_PREAD");
+	unsetenv("TICKSHM_TEST_LOCK_TIMEOUT_MS");
 	tshm_test_fixture_teardown(&f->cat);
 	tshm_test_rmtree(f->dir);
 	free(f);
