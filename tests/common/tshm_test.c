@@ -437,9 +437,13 @@ const char *tshm_test_cli(void)
 	const char *cli = getenv("TICKSHM_CLI");
 
 	if (!cli || !*cli || access(cli, X_OK) < 0) {
-		print_message(
-		    "    TICKSHM_CLI not set or not executable (no tools build): skipped\n");
+#ifdef TSHM_TEST_HAVE_CLI
+		fail_msg("TICKSHM_CLI not set or not executable, but the CLI was built: run "
+			 "the test under ctest or set TICKSHM_CLI");
+#else
+		print_message("    no tools build: skipped\n");
 		skip();
+#endif
 	}
 	return cli;
 }

@@ -41,9 +41,9 @@ const char *tshm_test_ns(void);
 int tshm_test_ns_clean(void);
 
 /*
- * tshm_test_cli - the tickshm CLI ctest passes in TICKSHM_CLI; skips the
- * test (with a message) when it is not set or not executable, as in a
- * build without tools.
+ * tshm_test_cli - the tickshm CLI ctest passes in TICKSHM_CLI. When it is
+ * not set or not executable, fails the test if the CLI was built, and
+ * skips it (with a message) in a build without tools.
  */
 const char *tshm_test_cli(void);
 
