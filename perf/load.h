@@ -104,8 +104,9 @@ double load_decode_rate(const struct load_frames *f);
 
 /*
  * load_naive_rate - the naive loader, one thread: a fresh segment from
- * tshm_segment_create (allocated by one fallocate), then for each data file read() it whole, decode each
- * chunk into a scratch buffer and memcpy it into the segment. Bytes per
+ * tshm_segment_create (allocated by one fallocate), then for each data
+ * file read() it whole, decode each chunk into a scratch buffer and memcpy
+ * it into the segment. Bytes per
  * second, or a negative errno.
  */
 double load_naive_rate(const struct tshm_bundle *b, const char *shm_name, uint64_t size);

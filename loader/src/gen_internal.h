@@ -101,8 +101,6 @@ int tshm__gen_out_close(struct tshm__gen_out *o);
 /* Close if open (errors dropped) and free. */
 void tshm__gen_out_fini(struct tshm__gen_out *o);
 
-/* mkdir -p @path (mode 0755). Returns 0 or -errno. */
-
 /* Where the next row goes: room for TSHM__GEN_ROW_MAX bytes. */
 static inline char *tshm__gen_out_row(struct tshm__gen_out *o)
 {

@@ -281,7 +281,6 @@ static void test_load_name_override(void **state)
 	assert_true(r.error[0] != '\0');
 }
 
-/* Flip one bit in the middle of chunk @i's frame. */
 /* The name of chunk @i as the loader reports it: "<table> sid <sid> day <YYYY-MM-DD>". */
 static void chunk_words(const char *dir, size_t i, char *sid, size_t slen, char *day, size_t dlen)
 {

@@ -3,9 +3,9 @@
  * The worker process: take a task from its ring, run the strategy over
  * column pointers straight into shared memory (the published segment,
  * attached once per generation through the bundle pool, or a stream
- * buffer), put the partial result in its result ring, repeat. It exits on
- * a STOP task, when the dispatcher's handle goes away, or when its parent
- * is gone.
+ * buffer), put the partial result in its result ring, repeat. It exits at
+ * the end of its task stream (the dispatcher closes the ring), when the
+ * dispatcher's handle goes away, or when its parent is gone.
  */
 #include <errno.h>
 #include <poll.h>

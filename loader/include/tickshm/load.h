@@ -83,7 +83,7 @@ struct tshm_load_result {
 	unsigned direct_files;	   /* data files read with O_DIRECT */
 	/* Phase times in seconds: bundle open + hash lookup, segment create
 	 * (its header; the rest is allocated in the next phase, by the decode
-	 * threads by default), read + allocate + decode + metadata tables,
+	 * threads' pwrite), read + allocate + decode + metadata tables,
 	 * commit (order check, index, seal), publish. */
 	double t_open, t_create, t_decode, t_commit, t_publish;
 	char bundle[TSHM_BUNDLE_MAX];	 /* the name published (or looked up) */
