@@ -190,6 +190,16 @@ int tshm__mkdirs(const char *dir, bool *created)
 		*created = false;
 	if (len == 0 || len >= sizeof(path))
 		return len ? -ENAMETOOLONG : -EINVAL;
+	/* Most calls find the parent there: one mkdir, no walk. */
+	if (mkdir(dir, 0755) == 0) {
+		if (created)
+			*created = true;
+		return 0;
+	}
+	if (errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
 	memcpy(path, dir, len + 1);
 	for (char *p = path + 1; *p; p++) {
 		if (*p != '/')
