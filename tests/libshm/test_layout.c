@@ -1433,12 +1433,12 @@ static int defer_enospc_child(void)
 /* A full /dev/shm under DEFER_ALLOC is -ENOSPC from tshm_writer_alloc. */
 static void test_layout_writer_defer_alloc_enospc(void **state)
 {
-	pid_t pid = tshm_test_fork(30);
+	pid_t pid = tshm_test_fork(TSHM_TEST_CHILD_LIFETIME_S);
 
 	(void)state;
 	if (pid == 0)
 		_exit(defer_enospc_child());
-	tshm_test_expect_ok_or_skip(pid, 30000, "writer on a full /dev/shm");
+	tshm_test_expect_ok_or_skip(pid, TSHM_TEST_CHILD_TIMEOUT_MS, "writer on a full /dev/shm");
 }
 
 /* The exported schema is what a segment lays out. */

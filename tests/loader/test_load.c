@@ -403,7 +403,7 @@ static void test_load_max_segment_enospc(void **state)
  * which tmpfs honours with EFBIG), the load reports -ENOSPC and leaves
  * nothing: no segment, no catalog slot, nothing published.
  */
-static void test_load_fallocate_enospc(void **state)
+static void test_load_fsize_limit_enospc(void **state)
 {
 	struct tshm_ltest_fx *f = *state;
 	struct tshm_load_result r;
@@ -411,7 +411,7 @@ static void test_load_fallocate_enospc(void **state)
 	pid_t pid;
 
 	make_bundle(f, 3, 3, 3000, 9);
-	pid = tshm_test_fork(60);
+	pid = tshm_test_fork(TSHM_TEST_CHILD_LIFETIME_S);
 	if (pid == 0) {
 		struct rlimit lim = {64 << 10, 64 << 10};
 		int rc;
@@ -422,7 +422,7 @@ static void test_load_fallocate_enospc(void **state)
 		rc = tshm_load_run(f->cat, f->bundle, NULL, &r);
 		_exit(rc == -ENOSPC && r.status == 0 && strstr(r.error, "segment") ? 0 : 1);
 	}
-	tshm_test_expect_exit(pid, 60000, 0, "loader under RLIMIT_FSIZE");
+	tshm_test_expect_exit(pid, TSHM_TEST_CHILD_TIMEOUT_MS, 0, "loader under RLIMIT_FSIZE");
 	assert_int_equal(tshm_catalog_lookup(f->cat, BUNDLE, &d), -ENOENT);
 	assert_int_equal(tshm_test_ns_count(), 1); /* the catalog only */
 	load_ok(f, NULL, &r);			   /* the slot was given back */
@@ -487,10 +487,10 @@ static void test_load_shm_full(void **state)
 	pid_t pid;
 
 	make_bundle(f, 3, 3, 8000, 9);
-	pid = tshm_test_fork(60);
+	pid = tshm_test_fork(TSHM_TEST_CHILD_LIFETIME_S);
 	if (pid == 0)
 		_exit(shm_full_child(f));
-	tshm_test_expect_ok_or_skip(pid, 60000, "loads on a full /dev/shm");
+	tshm_test_expect_ok_or_skip(pid, TSHM_TEST_CHILD_TIMEOUT_MS, "loads on a full /dev/shm");
 	assert_int_equal(tshm_catalog_lookup(f->cat, BUNDLE, &d), -ENOENT);
 	load_ok(f, NULL, &r); /* with room, the same bundle loads */
 	check_round_trip(f->cat, f->bundle, BUNDLE);
@@ -606,7 +606,7 @@ int main(void)
 					    tshm_ltest_fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_load_max_segment_enospc, tshm_ltest_fx_setup,
 					    tshm_ltest_fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_load_fallocate_enospc, tshm_ltest_fx_setup,
+	    cmocka_unit_test_setup_teardown(test_load_fsize_limit_enospc, tshm_ltest_fx_setup,
 					    tshm_ltest_fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_load_shm_full, tshm_ltest_fx_setup,
 					    tshm_ltest_fx_teardown),

@@ -9,8 +9,8 @@
  * producer's sequence strictly increasing within each consumer.
  *
  * Then the kill test (ring_kill.h) for as many of 1,000 iterations as fit in
- * the time budget: the whole program stays under a minute in a Debug+ASan
- * build on 2 cores. On a host too busy for that, each configuration stops
+ * the time budget: on a quiet host the whole program stays under a minute
+ * in a Debug+ASan build on 2 cores. On a host too busy for that, each configuration stops
  * its producers after CONFIG_NS and checks what they sent, and the kill
  * test still runs KILL_MIN iterations: a slow host tests less, never fails
  * for being slow.
